@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    """Patients and their intake."""
+
+    name = "intake"
+    verbose_name = "Patients and intake"

@@ -1,0 +1,155 @@
+import datetime
+import hashlib
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.utils import timezone
+
+from intake.models import Patient
+from intake.phone import normalise_phone
+
+OLDEST_AGE_YEARS = 120
+
+
+class PatientForm(forms.ModelForm):
+    """Demographics, as the front desk types them."""
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+            "emergency_contact_phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "phone": "Phone",
+            "emergency_contact_name": "Name",
+            "emergency_contact_relationship": "Relationship to patient",
+            "emergency_contact_phone": "Phone",
+        }
+        help_texts = {"date_of_birth": "YYYY-MM-DD"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        dob = self.fields["date_of_birth"]
+        dob.input_formats = ["%Y-%m-%d"]
+        dob.widget.attrs.update(
+            {"max": today.isoformat(), "min": self._oldest_birth_date(today).isoformat()}
+        )
+        self.fields["sex"].choices = [("", "Choose…"), *Patient.Sex.choices]
+        for field in self.fields.values():
+            # The front desk types other people's details: the browser's own
+            # autofill would offer the receptionist's address.
+            field.widget.attrs.setdefault("autocomplete", "off")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Patient",
+                Row(
+                    Column("first_name", css_class="col-md-4"),
+                    Column("last_name", css_class="col-md-4"),
+                    Column("preferred_name", css_class="col-md-4"),
+                ),
+                Row(
+                    Column("date_of_birth", css_class="col-md-4"),
+                    Column("sex", css_class="col-md-4"),
+                ),
+            ),
+            Fieldset(
+                "Contact",
+                Row(Column("phone", css_class="col-md-4"), Column("email", css_class="col-md-8")),
+                "address",
+            ),
+            Fieldset(
+                "Emergency contact",
+                Row(
+                    Column("emergency_contact_name", css_class="col-md-4"),
+                    Column("emergency_contact_relationship", css_class="col-md-4"),
+                    Column("emergency_contact_phone", css_class="col-md-4"),
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _oldest_birth_date(today: datetime.date) -> datetime.date:
+        try:
+            return today.replace(year=today.year - OLDEST_AGE_YEARS)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - OLDEST_AGE_YEARS, day=28)
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError("Date of birth cannot be in the future.", code="future")
+        if dob < self._oldest_birth_date(today):
+            raise forms.ValidationError(
+                f"Date of birth would make the patient over {OLDEST_AGE_YEARS}: check the year.",
+                code="too_old",
+            )
+        return dob
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self):
+        value = self.cleaned_data["emergency_contact_phone"]
+        return normalise_phone(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("emergency_contact_phone") and not cleaned.get("emergency_contact_name"):
+            self.add_error(
+                "emergency_contact_name", "Add the emergency contact's name to go with the phone."
+            )
+        return cleaned
+
+    def duplicate_key(self) -> str:
+        """Fingerprint of the cleaned name and date of birth.
+
+        "Register anyway" sends it back, so a confirmation that a matching chart is
+        a different person holds only for exactly those details.
+        """
+        data = self.cleaned_data
+        text = "|".join(
+            [
+                data["first_name"].strip().casefold(),
+                data["last_name"].strip().casefold(),
+                data["date_of_birth"].isoformat(),
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reason (optional)",
+        help_text="e.g. moved away, duplicate chart, treatment finished",
+    )
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, label="Search")
+    status = forms.ChoiceField(
+        choices=[("active", "Active"), ("archived", "Archived"), ("all", "All")],
+        required=False,
+    )
