@@ -57,7 +57,7 @@ def _duplicate_matches(form, *, exclude=None):
 @login_required
 @permission_required("intake.add_patient", raise_exception=True)
 def patient_create_view(request):
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST if request.method == "POST" else None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         duplicates = _duplicate_matches(form)
@@ -82,7 +82,7 @@ def patient_detail(request, code):
 @permission_required("intake.change_patient", raise_exception=True)
 def patient_update_view(request, code):
     patient = get_patient_for(request.user, code)
-    form = PatientForm(request.POST or None, instance=patient)
+    form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         duplicates = _duplicate_matches(form, exclude=patient)
@@ -101,7 +101,7 @@ def patient_update_view(request, code):
 @permission_required("intake.archive_patient", raise_exception=True)
 def patient_archive_view(request, code):
     patient = get_patient_for(request.user, code)
-    form = ArchiveForm(request.POST or None)
+    form = ArchiveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         patient_archive(
             patient=patient, reason=form.cleaned_data["reason"], archived_by=request.user
