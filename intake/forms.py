@@ -42,7 +42,9 @@ class PatientForm(forms.ModelForm):
             "emergency_contact_relationship": "Relationship to patient",
             "emergency_contact_phone": "Phone",
         }
-        help_texts = {"date_of_birth": "YYYY-MM-DD"}
+        help_texts = {
+            "phone": "e.g. (415) 555-0123; start with + and the country code for a number abroad.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -79,7 +79,7 @@ class Patient(models.Model):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, help_text="Stored in international form.")
+    phone = models.CharField(max_length=20)  # E.164, see intake.phone
     address = models.TextField(max_length=500, blank=True)
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(max_length=100, blank=True)

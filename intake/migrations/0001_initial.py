@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ("email", models.EmailField(blank=True, max_length=254)),
                 (
                     "phone",
-                    models.CharField(help_text="Stored in international form.", max_length=20),
+                    models.CharField(max_length=20),
                 ),
                 ("address", models.TextField(blank=True, max_length=500)),
                 ("emergency_contact_name", models.CharField(blank=True, max_length=200)),
