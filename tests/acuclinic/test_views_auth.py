@@ -151,3 +151,9 @@ def test_healthz_reports_a_database_failure(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.content != b"ok"
+
+
+def test_password_change_needs_login(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
