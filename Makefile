@@ -19,10 +19,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:8000
-run: $(VENV)/.installed
+run: $(VENV)/.installed .env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# A development checkout: manage.py commands run with DEBUG on. Never in production.
+.env:
+	printf '# Development settings for this checkout (see README, Configuration).\nDJANGO_DEBUG=1\n' > .env
+	@echo "Created .env with DJANGO_DEBUG=1 for development."
 
 ## test: lint, check migrations, run the suite on SQLite and on a throwaway PostgreSQL
 test: lint test-sqlite test-postgres

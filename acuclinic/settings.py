@@ -9,6 +9,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# An optional .env file (git-ignored) holds a checkout's own settings; `make run`
+# creates one with DJANGO_DEBUG=1. Variables already in the environment win.
+# DJANGO_ENV_FILE names another file, or is empty to read none (the tests do that).
+ENV_FILE = env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 # Only ever used with DEBUG on; production refuses it (see check_production_settings).

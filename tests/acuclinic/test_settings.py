@@ -46,7 +46,7 @@ def _start_django(**environ):
         for key, value in os.environ.items()
         if not key.startswith("DJANGO_") and key != "DATABASE_URL"
     }
-    env.update(environ, DJANGO_SETTINGS_MODULE="acuclinic.settings")
+    env.update(environ, DJANGO_SETTINGS_MODULE="acuclinic.settings", DJANGO_ENV_FILE="")
     return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
         [
             sys.executable,
@@ -99,3 +99,25 @@ def test_sqlite_is_the_default_database():
     result = _start_django(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert "pool" not in result.stdout
+
+
+def test_a_dot_env_file_supplies_settings_but_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DJANGO_DEBUG=1\nCLINIC_PHONE_REGION=GB\n")
+    code = "from django.conf import settings; print(settings.DEBUG, settings.CLINIC_PHONE_REGION)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CLINIC_"))}
+    env.update(DJANGO_SETTINGS_MODULE="acuclinic.settings", DJANGO_ENV_FILE=str(env_file))
+    run = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    result = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+        run, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["True", "GB"], result.stderr
+    result = subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+        run,
+        cwd=PROJECT_ROOT,
+        env={**env, "CLINIC_PHONE_REGION": "CA"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "CA"], result.stderr
