@@ -6,6 +6,15 @@ from django.utils import timezone
 from acuclinic.models import User
 from intake.models import Patient
 
+_ARCHIVE_FIELDS = [
+    "status",
+    "archived_at",
+    "archived_by",
+    "archive_reason",
+    "updated_by",
+    "updated_at",
+]
+
 
 @transaction.atomic
 def patient_create(*, data: dict, created_by: User) -> Patient:
@@ -31,16 +40,7 @@ def patient_archive(*, patient: Patient, reason: str, archived_by: User) -> Pati
     patient.archived_by = archived_by
     patient.archive_reason = reason
     patient.updated_by = archived_by
-    patient.save(
-        update_fields=[
-            "status",
-            "archived_at",
-            "archived_by",
-            "archive_reason",
-            "updated_by",
-            "updated_at",
-        ]
-    )
+    patient.save(update_fields=_ARCHIVE_FIELDS)
     return patient
 
 
@@ -53,14 +53,5 @@ def patient_restore(*, patient: Patient, restored_by: User) -> Patient:
     patient.archived_by = None
     patient.archive_reason = ""
     patient.updated_by = restored_by
-    patient.save(
-        update_fields=[
-            "status",
-            "archived_at",
-            "archived_by",
-            "archive_reason",
-            "updated_by",
-            "updated_at",
-        ]
-    )
+    patient.save(update_fields=_ARCHIVE_FIELDS)
     return patient
