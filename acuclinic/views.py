@@ -14,9 +14,7 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def dashboard(request):
-    profile = None
-    if request.user.has_perm("intake.view_clinical_record"):
-        profile = PractitionerProfile.objects.filter(user=request.user).first()
+    profile = PractitionerProfile.objects.filter(user=request.user).first()
     return render(
         request,
         "acuclinic/dashboard.html",
