@@ -42,3 +42,20 @@ class PractitionerProfile(models.Model):
     @property
     def licence_is_current(self) -> bool:
         return self.licence_expiry >= timezone.localdate()
+
+
+class RateLimitCounter(models.Model):
+    """A request count for one client in one time window (acuclinic.ratelimit)."""
+
+    key = models.CharField(max_length=250, unique=True)
+    value = models.BigIntegerField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Clearing out the counts of windows that have ended.
+            models.Index(fields=["expires_at"], name="acuclinic_ratelimit_expires"),
+        ]
+
+    def __str__(self):
+        return f"{self.key}: {self.value}"

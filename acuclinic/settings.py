@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "acuclinic.context_processors.clinic",
             ],
         },
     },
@@ -163,12 +164,58 @@ if env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
 # Phone numbers typed without a country code are read as numbers of this region.
 CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US")
 PATIENTS_PER_PAGE = 25
+INTAKES_PER_PAGE = 25
+
+# How the clinic names itself to patients (intake pages and emails).
+CLINIC_NAME = env.str("CLINIC_NAME", default="AcuClinic")
+CLINIC_PHONE = env.str("CLINIC_PHONE", default="")
+
+# Email: intake links. The console in development; SMTP in production, e.g.
+# DJANGO_EMAIL_URL=smtp+tls://user:password@smtp.example.org:587
+EMAIL_CONFIG = env.email_url(
+    "DJANGO_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
+)
+vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="clinic@localhost")
+
+# The client address (rate limits, consent records): REMOTE_ADDR, or a header set
+# by a trusted reverse proxy, as Django names it (e.g. HTTP_X_REAL_IP).
+CLIENT_IP_META_KEY = env.str("DJANGO_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+
+# Rate limits on the public intake pages, per client address. The counts must be
+# shared by every app process and added atomically: by default they are rows in the
+# app's own database (acuclinic.ratelimit); DJANGO_RATELIMIT_CACHE_URL may point at
+# Redis or Memcached instead.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        env.cache_url("DJANGO_RATELIMIT_CACHE_URL")
+        if env.str("DJANGO_RATELIMIT_CACHE_URL", default="")
+        else {"BACKEND": "acuclinic.ratelimit.DatabaseCounterCache"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = "acuclinic.net.client_ip"
+# Requests to an intake link per address (a patient uses 2-3 per step).
+INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="60/m")
+# New self-registration intakes per address (a waiting room may share one address).
+INTAKE_START_RATE_LIMIT = env.str("INTAKE_START_RATE_LIMIT", default="20/h")
 
 # Application logs carry no patient data: requests are logged by path only, and
-# paths carry opaque codes, never names.
+# paths carry opaque codes, never names. Intake link tokens are redacted from every
+# record (acuclinic.logging). Django's own loggers send to the same filtered handler.
+_LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "filters": {"redact_intake_tokens": {"()": "acuclinic.logging.RedactIntakeTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_intake_tokens"]},
+    },
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
+    },
 }

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from acuclinic.models import PractitionerProfile
+from intake.models import Intake
 
 logger = logging.getLogger(__name__)
 
@@ -15,11 +16,11 @@ logger = logging.getLogger(__name__)
 @login_required
 def dashboard(request):
     profile = PractitionerProfile.objects.filter(user=request.user).first()
-    return render(
-        request,
-        "acuclinic/dashboard.html",
-        {"roles": request.user.role_names, "practitioner_profile": profile},
-    )
+    context = {"roles": request.user.role_names, "practitioner_profile": profile}
+    if request.user.has_perm("intake.view_intake"):
+        context["intakes_to_review"] = Intake.objects.awaiting_review().count()
+        context["registrations_to_confirm"] = Intake.objects.pending_registrations().count()
+    return render(request, "acuclinic/dashboard.html", context)
 
 
 @never_cache

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from intake.models import Patient
+from intake.models import Intake, Patient
 
 
 def get_patient_for(user, code) -> Patient:
@@ -18,3 +18,11 @@ def get_patient_for(user, code) -> Patient:
     return get_object_or_404(
         Patient.objects.select_related("created_by", "updated_by", "archived_by"), code=code
     )
+
+
+def get_intake_for(user, code) -> Intake:
+    """The intake with this code, if the user's role may see intakes (status and
+    demographics; the clinical answers need intake.view_clinical_record too)."""
+    if not user.has_perm("intake.view_intake"):
+        raise PermissionDenied
+    return get_object_or_404(Intake.objects.select_related("patient"), code=code)

@@ -12,7 +12,60 @@ from intake.phone import normalise_phone
 OLDEST_AGE_YEARS = 120
 
 
-class PatientForm(forms.ModelForm):
+def oldest_birth_date(today: datetime.date) -> datetime.date:
+    try:
+        return today.replace(year=today.year - OLDEST_AGE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - OLDEST_AGE_YEARS, day=28)
+
+
+class DemographicsValidation:
+    """Checks shared by the staff's patient form and the patient's own "About you" step.
+
+    Each applies only to the fields the form has; the messages suit the reader.
+    """
+
+    future_birth_message = "Date of birth cannot be in the future."
+    too_old_message = (
+        f"Date of birth would make the patient over {OLDEST_AGE_YEARS}: check the year."
+    )
+    emergency_name_message = "Add the emergency contact's name to go with the phone."
+
+    def limit_date_of_birth(self):
+        if "date_of_birth" not in self.fields:
+            return
+        today = timezone.localdate()
+        dob = self.fields["date_of_birth"]
+        dob.input_formats = ["%Y-%m-%d"]
+        dob.widget.attrs.update(
+            {"max": today.isoformat(), "min": oldest_birth_date(today).isoformat()}
+        )
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob > today:
+            raise forms.ValidationError(self.future_birth_message, code="future")
+        if dob < oldest_birth_date(today):
+            raise forms.ValidationError(self.too_old_message, code="too_old")
+        return dob
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return normalise_phone(value) if value else ""
+
+    def clean_emergency_contact_phone(self):
+        value = self.cleaned_data["emergency_contact_phone"]
+        return normalise_phone(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("emergency_contact_phone") and not cleaned.get("emergency_contact_name"):
+            self.add_error("emergency_contact_name", self.emergency_name_message)
+        return cleaned
+
+
+class PatientForm(DemographicsValidation, forms.ModelForm):
     """Demographics, as the front desk types them."""
 
     class Meta:
@@ -48,12 +101,7 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        dob = self.fields["date_of_birth"]
-        dob.input_formats = ["%Y-%m-%d"]
-        dob.widget.attrs.update(
-            {"max": today.isoformat(), "min": self._oldest_birth_date(today).isoformat()}
-        )
+        self.limit_date_of_birth()
         self.fields["sex"].choices = [("", "Choose…"), *Patient.Sex.choices]
         for field in self.fields.values():
             # The front desk types other people's details: the browser's own
@@ -88,40 +136,6 @@ class PatientForm(forms.ModelForm):
                 ),
             ),
         )
-
-    @staticmethod
-    def _oldest_birth_date(today: datetime.date) -> datetime.date:
-        try:
-            return today.replace(year=today.year - OLDEST_AGE_YEARS)
-        except ValueError:  # 29 February
-            return today.replace(year=today.year - OLDEST_AGE_YEARS, day=28)
-
-    def clean_date_of_birth(self):
-        dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob > today:
-            raise forms.ValidationError("Date of birth cannot be in the future.", code="future")
-        if dob < self._oldest_birth_date(today):
-            raise forms.ValidationError(
-                f"Date of birth would make the patient over {OLDEST_AGE_YEARS}: check the year.",
-                code="too_old",
-            )
-        return dob
-
-    def clean_phone(self):
-        return normalise_phone(self.cleaned_data["phone"])
-
-    def clean_emergency_contact_phone(self):
-        value = self.cleaned_data["emergency_contact_phone"]
-        return normalise_phone(value) if value else ""
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("emergency_contact_phone") and not cleaned.get("emergency_contact_name"):
-            self.add_error(
-                "emergency_contact_name", "Add the emergency contact's name to go with the phone."
-            )
-        return cleaned
 
     def duplicate_key(self) -> str:
         """Fingerprint of the cleaned name and date of birth.

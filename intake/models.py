@@ -8,6 +8,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from intake.phone import format_phone, phone_search_term
+from intake.vocabulary import (
+    HEADACHE_TYPES,
+    Answer,
+    BodyRegion,
+    Cause,
+    Onset,
+    PainType,
+    Trigger,
+    labels,
+)
 
 _PHONE_LIKE = re.compile(r"^[\d\s().+-]+$")
 
@@ -54,6 +64,33 @@ class PatientQuerySet(models.QuerySet):
             last_name__iexact=last_name.strip(),
             date_of_birth=date_of_birth,
         ).order_by("created_at")
+
+    def matching_any(self, keys) -> set[tuple[str, str, datetime.date]]:
+        """Of (first name, last name, date of birth) keys, those some chart matches.
+
+        One query for a whole list (the self-registration queue); keys come back
+        stripped and casefolded, as match_key() makes them.
+        """
+        condition = Q()
+        for first, last, dob in keys:
+            if dob is not None:
+                condition |= Q(
+                    first_name__iexact=first.strip(),
+                    last_name__iexact=last.strip(),
+                    date_of_birth=dob,
+                )
+        if not condition:
+            return set()
+        return {
+            match_key(first, last, dob)
+            for first, last, dob in self.filter(condition).values_list(
+                "first_name", "last_name", "date_of_birth"
+            )
+        }
+
+
+def match_key(first_name: str, last_name: str, date_of_birth) -> tuple:
+    return (first_name.strip().casefold(), last_name.strip().casefold(), date_of_birth)
 
 
 class Patient(models.Model):
@@ -183,3 +220,385 @@ class Patient(models.Model):
     @property
     def emergency_contact_phone_display(self) -> str:
         return format_phone(self.emergency_contact_phone)
+
+
+def _range(field: str, low: int, high: int) -> Q:
+    """An optional whole-number answer within [low, high] (null while unanswered)."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+class IntakeQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        """Submitted intakes of registered patients that no clinician has reviewed yet."""
+        return self.filter(status=Intake.Status.SUBMITTED, patient__isnull=False)
+
+    def pending_registrations(self):
+        """Self-started intakes, submitted, that the front desk has not matched to a chart."""
+        return self.filter(status=Intake.Status.SUBMITTED, patient__isnull=True)
+
+
+class Intake(models.Model):
+    """A patient's answers to the online intake questionnaire (CLINICAL.md sections 1-2).
+
+    A draft while the patient fills it in, step by step; submitted once, then
+    read-only. A self-started intake has no patient until the front desk confirms it.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        REVIEWED = "reviewed", "Reviewed"
+        DISCARDED = "discarded", "Discarded"
+
+    STEP_COUNT = 6
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="intakes"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    completed_steps = models.JSONField(default=list, blank=True)
+
+    # Step 1: about you. For an invited patient these start as a copy of the chart.
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Patient.Sex.choices, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=100, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+
+    # Step 2: the pain.
+    pain_types = models.JSONField(default=list, blank=True)
+    pain_now = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_worst = models.PositiveSmallIntegerField(null=True, blank=True)
+    months_with_pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    onset = models.CharField(max_length=10, choices=Onset.choices, blank=True)
+    cause = models.CharField(max_length=20, choices=Cause.choices, blank=True)
+    triggers = models.JSONField(default=list, blank=True)
+    headache_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_notes = models.TextField(max_length=2000, blank=True)
+
+    # Step 3: daily life (Patient-Specific Functional Scale).
+    psfs_activity_1 = models.CharField(max_length=200, blank=True)
+    psfs_score_1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    psfs_activity_2 = models.CharField(max_length=200, blank=True)
+    psfs_score_2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    psfs_activity_3 = models.CharField(max_length=200, blank=True)
+    psfs_score_3 = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # Step 4 is IntakeMedication rows. Step 5: health and safety.
+    pregnant = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    pregnancy_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    pacemaker = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    bleeding_disorder = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    anticoagulants = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    epilepsy = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    diabetes = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    fainting = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    skin_problem = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    metal_implant = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    health_notes = models.TextField(max_length=2000, blank=True)
+    previous_acupuncture = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    previous_acupuncture_notes = models.TextField(max_length=2000, blank=True)
+    goals = models.TextField(max_length=2000, blank=True)
+
+    # Step 6: consent, as given.
+    consent_to_treatment = models.BooleanField(default=False)
+    privacy_acknowledged = models.BooleanField(default=False)
+    signature_name = models.CharField(max_length=200, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    consent_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Contact details the submission changed on the chart: {field: [before, after]}.
+    contact_changes = models.JSONField(default=dict, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A self-started intake, matched to a chart by the front desk.
+    registered_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discard_reason = models.CharField(max_length=200, blank=True)
+
+    objects = IntakeQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("review_intake", "Can mark a submitted intake reviewed")]
+        indexes = [
+            # The review queue: submitted intakes, newest first.
+            models.Index(fields=["status", "-submitted_at"], name="intake_intake_status_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "reviewed", "discarded"]),
+                name="intake_intake_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=_range("pain_now", 0, 10), name="intake_intake_pain_now_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("pain_worst", 0, 10), name="intake_intake_pain_worst_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("months_with_pain", 0, 600), name="intake_intake_months_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("headache_days", 0, 30), name="intake_intake_headache_days_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("psfs_score_1", 0, 10), name="intake_intake_psfs_1_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("psfs_score_2", 0, 10), name="intake_intake_psfs_2_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("psfs_score_3", 0, 10), name="intake_intake_psfs_3_range"
+            ),
+            models.CheckConstraint(
+                condition=_range("pregnancy_weeks", 1, 42),
+                name="intake_intake_pregnancy_weeks_range",
+            ),
+            # A submission always carries its consent.
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(status="discarded")
+                | Q(
+                    submitted_at__isnull=False,
+                    consent_to_treatment=True,
+                    privacy_acknowledged=True,
+                    consented_at__isnull=False,
+                )
+                & ~Q(signature_name=""),
+                name="intake_intake_submitted_with_consent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reviewed")
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False, patient__isnull=False),
+                name="intake_intake_reviewed_by_someone",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Intake {self.code} ({self.get_status_display()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_pending_registration(self) -> bool:
+        return self.patient_id is None and self.status == self.Status.SUBMITTED
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def contact_change_labels(self) -> list[str]:
+        return [Patient._meta.get_field(field).verbose_name for field in self.contact_changes]
+
+    @property
+    def has_headaches(self) -> bool:
+        return bool(HEADACHE_TYPES.intersection(self.pain_types or ()))
+
+    @property
+    def pain_type_labels(self) -> list[str]:
+        return labels(PainType, self.pain_types)
+
+    @property
+    def trigger_labels(self) -> list[str]:
+        return labels(Trigger, self.triggers)
+
+    @property
+    def psfs_items(self) -> list[tuple[str, int]]:
+        """The activities the patient named, with their 0-10 ratings."""
+        items = []
+        for n in (1, 2, 3):
+            activity = getattr(self, f"psfs_activity_{n}")
+            score = getattr(self, f"psfs_score_{n}")
+            if activity and score is not None:
+                items.append((activity, score))
+        return items
+
+    @property
+    def psfs_mean(self) -> float | None:
+        """PSFS score: the mean of the rated activities (Stratford 1995)."""
+        items = self.psfs_items
+        if not items:
+            return None
+        return round(sum(score for _, score in items) / len(items), 1)
+
+    def screening_answers(self) -> list[tuple[str, str, str]]:
+        """(field, clinician label, answer label) for each safety question, in order."""
+        return [
+            (field, label, getattr(self, f"get_{field}_display")())
+            for field, label, _question in SCREENING_QUESTIONS
+        ]
+
+    def safety_flags(self) -> list[str]:
+        """Clinician badges: answers of yes or not sure to the questions that change needling."""
+        flags = []
+        for field, label in SAFETY_FLAGS:
+            answers = [getattr(self, name) for name in field]
+            if Answer.YES in answers:
+                flags.append(self._flag_text(field, label, certain=True))
+            elif Answer.NOT_SURE in answers:
+                flags.append(self._flag_text(field, label, certain=False))
+        return flags
+
+    def _flag_text(self, fields, label, *, certain: bool) -> str:
+        if fields == ("pregnant",) and certain and self.pregnancy_weeks:
+            label = f"{label} ({self.pregnancy_weeks} weeks)"
+        return label if certain else f"{label}?"
+
+
+# (field, clinician label, the question as the patient reads it), CLINICAL.md section 2.
+SCREENING_QUESTIONS = [
+    ("pregnant", "Pregnant", "Are you pregnant, or could you be?"),
+    (
+        "pacemaker",
+        "Pacemaker / implanted electrical device",
+        "Do you have a pacemaker or another electrical device implanted in your body?",
+    ),
+    (
+        "bleeding_disorder",
+        "Bleeding disorder",
+        "Do you have a bleeding disorder, such as haemophilia, or do you bleed or bruise "
+        "very easily?",
+    ),
+    (
+        "anticoagulants",
+        "Anticoagulants / blood thinners",
+        "Do you take blood thinners, for example warfarin, apixaban, rivaroxaban or a "
+        "daily aspirin?",
+    ),
+    ("epilepsy", "Epilepsy / seizures", "Do you have epilepsy or seizures?"),
+    ("diabetes", "Diabetes", "Do you have diabetes?"),
+    (
+        "fainting",
+        "Fainting / fear of needles",
+        "Do you faint easily, or are you afraid of needles?",
+    ),
+    (
+        "skin_problem",
+        "Skin infection or broken skin at the painful area",
+        "Is there a skin infection, rash or broken skin where it hurts?",
+    ),
+    (
+        "metal_implant",
+        "Metal implant near the painful area",
+        "Do you have a metal implant near where it hurts, such as a plate, screws or a joint "
+        "replacement?",
+    ),
+]
+
+# Chart-header badges: (the answers that raise it, badge text).
+SAFETY_FLAGS = [
+    (("pregnant",), "Pregnant"),
+    (("pacemaker",), "Pacemaker / implanted device"),
+    (("bleeding_disorder", "anticoagulants"), "Bleeding risk"),
+    (("epilepsy",), "Epilepsy"),
+    (("metal_implant",), "Metal implant"),
+]
+
+
+class IntakePainRegion(models.Model):
+    """A body region the patient marked as painful, with an optional 0-10 score."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="regions")
+    region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "region"], name="intake_painregion_unique"),
+            models.CheckConstraint(
+                condition=_range("score", 0, 10), name="intake_painregion_score_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_region_display()
+
+
+class IntakeMedication(models.Model):
+    """A medicine the patient takes, as they wrote it."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="medications")
+    name = models.CharField(max_length=200)
+    dose = models.CharField(max_length=100, blank=True)
+    frequency = models.CharField(max_length=100, blank=True)
+    for_pain = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class IntakeInvitation(models.Model):
+    """A link that opens one intake. Only a hash of its token is stored.
+
+    Made by the front desk for a registered patient, or by a new patient starting
+    on their own (/intake/start/), in which case it has no patient.
+    """
+
+    VALID_FOR = datetime.timedelta(days=14)
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="intake_invitations"
+    )
+    intake = models.ForeignKey(
+        Intake, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One link in use per patient: a new one revokes the old.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(revoked_at__isnull=True, patient__isnull=False),
+                name="intake_invitation_one_open_per_patient",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Intake link of {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired

@@ -1,10 +1,16 @@
-"""Writes to patient records. Each takes the acting staff member explicitly."""
+"""Writes to patient records and intakes. Staff writes take the acting user explicitly."""
 
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from acuclinic.models import User
-from intake.models import Patient
+from intake.models import Intake, IntakeInvitation, IntakeMedication, IntakePainRegion, Patient
 
 _ARCHIVE_FIELDS = [
     "status",
@@ -55,3 +61,308 @@ def patient_restore(*, patient: Patient, restored_by: User) -> Patient:
     patient.updated_by = restored_by
     patient.save(update_fields=_ARCHIVE_FIELDS)
     return patient
+
+
+# --- Intake links -----------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a link's token: its SHA-256, so a database leak opens no intake."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def invitation_for_token(token: str) -> IntakeInvitation | None:
+    """The link with this token, revoked and expired ones included; None if unknown."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        IntakeInvitation.objects.select_related("intake", "patient")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_create(*, patient: Patient, created_by: User) -> tuple[IntakeInvitation, str]:
+    """A new intake link for the patient; the previous one stops working.
+
+    Returns the link and its token. The token is not stored: it is shown (and
+    emailed) once, and a lost link is replaced by making a new one.
+    """
+    # One open link per patient: creating two at once waits here instead of
+    # failing on the unique constraint.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    now = timezone.now()
+    patient.intake_invitations.filter(revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=created_by
+    )
+    token = _new_token()
+    invitation = IntakeInvitation.objects.create(
+        patient=patient,
+        token_hash=token_hash(token),
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + IntakeInvitation.VALID_FOR,
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, patient: Patient, revoked_by: User) -> int:
+    """Stop the patient's open link from working. Returns how many links were revoked."""
+    return patient.intake_invitations.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=revoked_by
+    )
+
+
+def invitation_send_email(*, invitation: IntakeInvitation, link: str) -> None:
+    """Email the link to the patient. Raises on a mail server failure (nothing is marked sent)."""
+    patient = invitation.patient
+    context = {
+        "patient": patient,
+        "link": link,
+        "expires_at": invitation.expires_at,
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+    }
+    send_mail(
+        subject=f"Your intake form for {settings.CLINIC_NAME}",
+        message=render_to_string("intake/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[patient.email],
+    )
+    invitation.emailed_at = timezone.now()
+    invitation.save(update_fields=["emailed_at"])
+
+
+# --- The patient's intake -----------------------------------------------------------
+
+# Step 1 answers that submitting copies onto the chart of an invited patient. Names
+# and date of birth are not among them: the patient sees those, and tells the clinic
+# if they are wrong.
+CONTACT_FIELDS = [
+    "preferred_name",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+]
+_IDENTITY_FIELDS = ["first_name", "last_name", "date_of_birth", "sex"]
+
+# Steps that must be saved before the intake can be submitted. Daily life (3) and
+# medications (4) may be left empty, but the patient must have passed through them.
+REQUIRED_STEPS = [1, 2, 3, 4, 5]
+
+
+class IntakeClosed(Exception):
+    """The intake was submitted (or set aside) and can no longer be changed by the patient."""
+
+
+class IntakeIncomplete(Exception):
+    def __init__(self, missing_steps: list[int]):
+        super().__init__(f"steps not completed: {missing_steps}")
+        self.missing_steps = missing_steps
+
+
+@transaction.atomic
+def intake_open(*, invitation: IntakeInvitation) -> Intake:
+    """The intake a link fills in: the patient's open draft, or a new one.
+
+    A new draft starts from the chart's contact details. Opening the link in two
+    tabs at once makes one draft (the link's row is locked while deciding).
+    """
+    invitation = IntakeInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.intake_id is not None:
+        return Intake.objects.get(pk=invitation.intake_id)
+    patient = invitation.patient
+    intake = patient.intakes.filter(status=Intake.Status.DRAFT).order_by("-created_at").first()
+    if intake is None:
+        intake = Intake.objects.create(
+            patient=patient,
+            **{field: getattr(patient, field) for field in _IDENTITY_FIELDS + CONTACT_FIELDS},
+        )
+    invitation.intake = intake
+    invitation.save(update_fields=["intake"])
+    return intake
+
+
+@transaction.atomic
+def intake_start() -> tuple[IntakeInvitation, str]:
+    """A new patient's own intake, with a link of its own to come back to it."""
+    now = timezone.now()
+    intake = Intake.objects.create()
+    token = _new_token()
+    invitation = IntakeInvitation.objects.create(
+        intake=intake,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + IntakeInvitation.VALID_FOR,
+    )
+    return invitation, token
+
+
+def _lock_draft(intake: Intake) -> Intake:
+    intake = Intake.objects.select_for_update().get(pk=intake.pk)
+    if intake.status != Intake.Status.DRAFT:
+        raise IntakeClosed
+    return intake
+
+
+@transaction.atomic
+def intake_save_step(
+    *,
+    intake: Intake,
+    step: int,
+    answers: dict,
+    regions: dict[str, int | None] | None = None,
+    medications: list[dict] | None = None,
+) -> Intake:
+    """Save one step's answers to the draft and mark the step done.
+
+    regions (step 2) and medications (step 4) replace what the draft had.
+    Raises IntakeClosed once the intake is submitted.
+    """
+    intake = _lock_draft(intake)
+    for field, value in answers.items():
+        setattr(intake, field, value)
+    if regions is not None:
+        intake.regions.all().delete()
+        IntakePainRegion.objects.bulk_create(
+            IntakePainRegion(intake=intake, region=region, score=score)
+            for region, score in regions.items()
+        )
+    if medications is not None:
+        intake.medications.all().delete()
+        IntakeMedication.objects.bulk_create(
+            IntakeMedication(intake=intake, **row) for row in medications
+        )
+    if step not in intake.completed_steps:
+        intake.completed_steps = sorted([*intake.completed_steps, step])
+    intake.save()
+    return intake
+
+
+def intake_missing_steps(intake: Intake) -> list[int]:
+    return [step for step in REQUIRED_STEPS if step not in intake.completed_steps]
+
+
+@transaction.atomic
+def intake_submit(
+    *,
+    intake: Intake,
+    consent_to_treatment: bool,
+    privacy_acknowledged: bool,
+    signature_name: str,
+    ip: str | None,
+) -> Intake:
+    """Submit the intake with the patient's consent. Submitting again changes nothing.
+
+    For an invited patient, changed contact details are copied onto the chart and
+    listed on the intake (contact_changes), so the chart says where they came from.
+    """
+    locked = Intake.objects.select_for_update().get(pk=intake.pk)
+    if locked.status != Intake.Status.DRAFT:
+        return locked
+    missing = intake_missing_steps(locked)
+    if missing:
+        raise IntakeIncomplete(missing)
+    now = timezone.now()
+    locked.consent_to_treatment = consent_to_treatment
+    locked.privacy_acknowledged = privacy_acknowledged
+    locked.signature_name = signature_name
+    locked.consented_at = now
+    locked.consent_ip = ip or None
+    locked.status = Intake.Status.SUBMITTED
+    locked.submitted_at = now
+    if locked.patient_id is not None:
+        patient = Patient.objects.select_for_update().get(pk=locked.patient_id)
+        changes = {
+            field: [getattr(patient, field), getattr(locked, field)]
+            for field in CONTACT_FIELDS
+            if getattr(patient, field) != getattr(locked, field)
+        }
+        if changes:
+            for field, (_before, after) in changes.items():
+                setattr(patient, field, after)
+            # No staff member made this change: the chart shows it came from the intake.
+            patient.updated_by = None
+            patient.save(update_fields=[*changes, "updated_by", "updated_at"])
+        locked.contact_changes = changes
+    locked.save()
+    return locked
+
+
+# --- Staff review -------------------------------------------------------------------
+
+
+class IntakeNotReviewable(Exception):
+    pass
+
+
+@transaction.atomic
+def intake_mark_reviewed(*, intake: Intake, reviewed_by: User) -> Intake:
+    """Record that a clinician read the submitted intake. Marking it again changes nothing."""
+    locked = Intake.objects.select_for_update().get(pk=intake.pk)
+    if locked.status == Intake.Status.REVIEWED:
+        return locked
+    if locked.status != Intake.Status.SUBMITTED or locked.patient_id is None:
+        raise IntakeNotReviewable
+    locked.status = Intake.Status.REVIEWED
+    locked.reviewed_at = timezone.now()
+    locked.reviewed_by = reviewed_by
+    locked.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
+    return locked
+
+
+class RegistrationClosed(Exception):
+    """The pending registration was already confirmed or discarded."""
+
+
+def _lock_pending(intake: Intake) -> Intake:
+    locked = Intake.objects.select_for_update().get(pk=intake.pk)
+    if not locked.is_pending_registration:
+        raise RegistrationClosed
+    return locked
+
+
+@transaction.atomic
+def registration_create_patient(*, intake: Intake, data: dict, registered_by: User) -> Patient:
+    """Confirm a self-registration as a new patient, with the details staff checked."""
+    locked = _lock_pending(intake)
+    patient = patient_create(data=data, created_by=registered_by)
+    return _attach(locked, patient, registered_by)
+
+
+@transaction.atomic
+def registration_attach(*, intake: Intake, patient: Patient, registered_by: User) -> Patient:
+    """Confirm a self-registration as an existing patient's intake. The chart is unchanged."""
+    locked = _lock_pending(intake)
+    return _attach(locked, patient, registered_by)
+
+
+def _attach(intake: Intake, patient: Patient, registered_by: User) -> Patient:
+    intake.patient = patient
+    intake.registered_at = timezone.now()
+    intake.registered_by = registered_by
+    intake.save(update_fields=["patient", "registered_at", "registered_by", "updated_at"])
+    return patient
+
+
+@transaction.atomic
+def registration_discard(*, intake: Intake, reason: str, discarded_by: User) -> Intake:
+    """Set aside a self-registration that is not a patient (a test, a duplicate, spam)."""
+    locked = _lock_pending(intake)
+    locked.status = Intake.Status.DISCARDED
+    locked.discarded_at = timezone.now()
+    locked.discarded_by = discarded_by
+    locked.discard_reason = reason
+    locked.save(
+        update_fields=["status", "discarded_at", "discarded_by", "discard_reason", "updated_at"]
+    )
+    return locked

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
-from intake.models import Patient
+from intake.models import Intake, Patient
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -52,3 +52,63 @@ class PatientFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+1415555{n % 10000:04d}")
     email = factory.LazyAttribute(lambda p: f"{p.first_name}.{p.last_name}@example.com".lower())
     created_by = factory.SubFactory(UserFactory, role="Front desk")
+    updated_by = factory.SelfAttribute("created_by")
+
+
+SCREENING_NO = {
+    "pregnant": "no",
+    "pacemaker": "no",
+    "bleeding_disorder": "no",
+    "anticoagulants": "no",
+    "epilepsy": "no",
+    "diabetes": "no",
+    "fainting": "no",
+    "skin_problem": "no",
+    "metal_implant": "no",
+}
+
+
+class IntakeFactory(factory.django.DjangoModelFactory):
+    """A draft intake of a registered patient, nothing answered yet.
+
+    IntakeFactory(submitted=True) gives a complete, submitted intake; add
+    status="reviewed", reviewed_by=<user>, reviewed_at=<time> for a reviewed one.
+    """
+
+    class Meta:
+        model = Intake
+
+    patient = factory.SubFactory(PatientFactory)
+    first_name = factory.LazyAttribute(lambda i: i.patient.first_name if i.patient else "Sam")
+    last_name = factory.LazyAttribute(lambda i: i.patient.last_name if i.patient else "Rivera")
+    date_of_birth = factory.LazyAttribute(
+        lambda i: i.patient.date_of_birth if i.patient else datetime.date(1980, 4, 25)
+    )
+    sex = factory.LazyAttribute(lambda i: i.patient.sex if i.patient else "unknown")
+    phone = factory.LazyAttribute(lambda i: i.patient.phone if i.patient else "+14155550199")
+
+    class Params:
+        submitted = factory.Trait(
+            status=Intake.Status.SUBMITTED,
+            completed_steps=[1, 2, 3, 4, 5],
+            pain_types=["neck_pain"],
+            pain_now=7,
+            pain_worst=8,
+            months_with_pain=6,
+            psfs_activity_1="Turning my head to drive",
+            psfs_score_1=4,
+            consent_to_treatment=True,
+            privacy_acknowledged=True,
+            signature_name=factory.LazyAttribute(lambda i: f"{i.first_name} {i.last_name}"),
+            consented_at=factory.LazyFunction(timezone.now),
+            submitted_at=factory.LazyFunction(timezone.now),
+            **SCREENING_NO,
+        )
+
+
+def make_invitation(patient, *, created_by):
+    """A real intake link for the patient: (invitation, token, path of the link)."""
+    from intake.services import invitation_create
+
+    invitation, token = invitation_create(patient=patient, created_by=created_by)
+    return invitation, token, f"/intake/{token}/"

@@ -1,3 +1,6 @@
+import io
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -5,7 +8,7 @@ from django.urls import reverse
 
 from acuclinic import roles
 from acuclinic.models import User
-from intake.models import Patient
+from intake.models import Intake, IntakeInvitation, Patient
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +52,28 @@ def test_demo_acupuncturist_holds_a_current_licence(settings):
     call_command("seed_demo", stdout=None)
     profile = User.objects.get(username="acupuncturist").practitioner_profile
     assert profile.licence_is_current
+
+
+def test_demo_data_has_intakes_in_every_status_the_chart_shows(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=None)
+    call_command("seed_demo", stdout=None)
+    client.force_login(User.objects.get(username="frontdesk"))
+    seen = set()
+    for patient in Patient.objects.all():
+        page = client.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+        seen.update(re.findall(r'data-intake-status="(\w+)"', page.content.decode()))
+    assert seen == {"not_sent", "sent", "in_progress", "submitted", "reviewed"}
+    # Self-registrations waiting for the front desk, once each however often seeded.
+    assert Intake.objects.pending_registrations().count() == 2
+    assert IntakeInvitation.objects.filter(revoked_at__isnull=True).count() == 1
+
+
+def test_the_demo_intake_link_opens_the_patient_form(settings, client):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    link = re.search(r"http://127\.0\.0\.1:8000(/intake/\S+/)", out.getvalue()).group(1)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    assert b"Step 1 of 6" in response.content

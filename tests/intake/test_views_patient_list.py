@@ -128,8 +128,9 @@ def test_chart_query_count_is_fixed(desk_client, patient):
     url = reverse("intake:patient_detail", kwargs={"code": patient.code})
     with CaptureQueriesContext(connection) as queries:
         assert desk_client.get(url).status_code == 200
-    # session, user, the user's permissions (2), the patient with its staff names
-    assert len(queries) == 5
+    # session, user, the user's permissions (2), the patient with its staff names,
+    # the latest intake and the open intake link
+    assert len(queries) == 7
 
 
 def test_status_filter_all_shows_archived_and_active(desk_client, clinic_patients):

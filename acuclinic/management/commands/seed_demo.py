@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from acuclinic import roles
 from acuclinic.models import PractitionerProfile, User
-from intake.models import Patient
+from intake.models import (
+    SCREENING_QUESTIONS,
+    Intake,
+    IntakeInvitation,
+    IntakeMedication,
+    IntakePainRegion,
+    Patient,
+)
+from intake.services import token_hash
 
 DEMO_PASSWORD = "acuclinic-demo"
 
@@ -167,10 +175,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._seed_users()
             self._seed_patients(created_by=users["frontdesk"])
+            self._seed_intakes(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS)} staff users (password "
-                f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients."
+                f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients, intakes in every status.\n"
+                f"Try the patient's intake form: http://127.0.0.1:8000/intake/{DEMO_INTAKE_TOKEN}/"
             )
         )
 
@@ -204,7 +214,7 @@ class Command(BaseCommand):
     def _seed_patients(self, *, created_by: User) -> None:
         for data in DEMO_PATIENTS:
             data = dict(data)
-            code = uuid.uuid5(_NAMESPACE, f"{data['first_name']} {data['last_name']}")
+            code = _patient_code(f"{data['first_name']} {data['last_name']}")
             archived = data.pop("status", "active") == "archived"
             reason = data.pop("archive_reason", "")
             defaults = {
@@ -219,7 +229,225 @@ class Command(BaseCommand):
                 "archived_at": timezone.now() if archived else None,
                 "archived_by": created_by if archived else None,
                 "archive_reason": reason,
+                "updated_by": created_by,
             }
             Patient.objects.update_or_create(
                 code=code, defaults=defaults, create_defaults={**defaults, "created_by": created_by}
             )
+
+    def _seed_intakes(self, users: dict[str, User]) -> None:
+        now = timezone.now()
+        patients = {
+            p.code: p
+            for p in Patient.objects.filter(code__in=[_patient_code(n) for n in DEMO_INTAKES])
+        }
+        for name, spec in DEMO_INTAKES.items():
+            spec = dict(spec)
+            status = spec.pop("status")
+            regions = spec.pop("regions", {})
+            medications = spec.pop("medications", [])
+            days_ago = spec.pop("days_ago", 1)
+            patient = (
+                patients.get(_patient_code(name))
+                if not spec.pop("self_registered", False)
+                else None
+            )
+            if status == "sent":
+                self._seed_link(patient, token=DEMO_INTAKE_TOKEN, created_by=users["frontdesk"])
+                continue
+            submitted_at = now - datetime.timedelta(days=days_ago)
+            values = {
+                "patient": patient,
+                "status": "submitted" if status in ("submitted", "pending") else status,
+                "created_at": submitted_at - datetime.timedelta(hours=1),
+                **({f: getattr(patient, f) for f in _PERSON_FIELDS} if patient else {}),
+                **spec,
+            }
+            if status == "draft":
+                values["completed_steps"] = [1, 2]
+            else:
+                values.update(
+                    completed_steps=[1, 2, 3, 4, 5],
+                    consent_to_treatment=True,
+                    privacy_acknowledged=True,
+                    signature_name=f"{values['first_name']} {values['last_name']}",
+                    consented_at=submitted_at,
+                    consent_ip="192.0.2.10",
+                    submitted_at=submitted_at,
+                    **{field: spec.get(field, "no") for field in _SCREENING},
+                )
+            if status == "reviewed":
+                values.update(
+                    reviewed_by=users["acupuncturist"],
+                    reviewed_at=submitted_at + datetime.timedelta(hours=20),
+                )
+            intake, _ = Intake.objects.update_or_create(
+                code=uuid.uuid5(_NAMESPACE, f"intake {name}"), defaults=values
+            )
+            intake.regions.all().delete()
+            IntakePainRegion.objects.bulk_create(
+                IntakePainRegion(intake=intake, region=r, score=score)
+                for r, score in regions.items()
+            )
+            intake.medications.all().delete()
+            IntakeMedication.objects.bulk_create(
+                IntakeMedication(intake=intake, name=n, dose=d, frequency=f, for_pain=p)
+                for n, d, f, p in medications
+            )
+
+    @staticmethod
+    def _seed_link(patient: Patient, *, token: str, created_by: User) -> None:
+        """A link with a known token, so the demo's patient form can be tried."""
+        now = timezone.now()
+        hashed = token_hash(token)
+        patient.intake_invitations.filter(revoked_at__isnull=True).exclude(
+            token_hash=hashed
+        ).update(revoked_at=now, revoked_by=created_by)
+        IntakeInvitation.objects.update_or_create(
+            token_hash=hashed,
+            defaults={
+                "patient": patient,
+                "revoked_at": None,
+                "revoked_by": None,
+                "expires_at": now + IntakeInvitation.VALID_FOR,
+            },
+            create_defaults={
+                "patient": patient,
+                "created_by": created_by,
+                "expires_at": now + IntakeInvitation.VALID_FOR,
+            },
+        )
+
+
+def _patient_code(name: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, name)
+
+
+_PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+]
+_SCREENING = [field for field, _label, _question in SCREENING_QUESTIONS]
+
+# Demo data only: the patient-form link printed by seed_demo (Aisha Bello's).
+DEMO_INTAKE_TOKEN = "demo-intake-link-aisha-bello-5f2c9a7e1b3d4c6f"
+
+# Intakes in every status, keyed by the patient's name (or the name a new patient typed).
+DEMO_INTAKES = {
+    "Margaret Holloway": dict(
+        status="reviewed",
+        days_ago=9,
+        pain_types=["neck_pain", "tension_type_headache"],
+        pain_now=7,
+        pain_worst=8,
+        months_with_pain=18,
+        onset="gradual",
+        cause="repetitive_strain",
+        triggers=["stress", "prolonged_sitting", "screen_time"],
+        headache_days=12,
+        regions={"neck": 7, "shoulders": 6, "head": 5},
+        psfs_activity_1="Turning my head to reverse the car",
+        psfs_score_1=3,
+        psfs_activity_2="Reading for more than half an hour",
+        psfs_score_2=4,
+        anticoagulants="yes",
+        medications=[
+            ("Warfarin", "5 mg", "once a day", False),
+            ("Paracetamol", "1 g", "when needed, about 3 times a week", True),
+        ],
+        previous_acupuncture="no",
+        goals="Drive without turning my whole body. Fewer headaches.",
+    ),
+    "David Nguyen": dict(
+        status="submitted",
+        days_ago=2,
+        pain_types=["lower_back_pain", "sciatica"],
+        pain_now=6,
+        pain_worst=9,
+        months_with_pain=7,
+        onset="sudden",
+        cause="lifting_injury",
+        triggers=["lifting_or_bending", "prolonged_sitting"],
+        regions={"lower_back": 6, "legs": 5, "hips": None},
+        psfs_activity_1="Sitting through a work meeting",
+        psfs_score_1=4,
+        psfs_activity_2="Picking up my daughter",
+        psfs_score_2=2,
+        psfs_activity_3="Jogging",
+        psfs_score_3=0,
+        metal_implant="not_sure",
+        medications=[("Ibuprofen", "400 mg", "twice a day", True)],
+        previous_acupuncture="yes",
+        previous_acupuncture_notes="Helped my shoulder a few years ago.",
+        goals="Get back to running.",
+    ),
+    "Priya Raman": dict(
+        status="submitted",
+        days_ago=1,
+        pain_types=["migraine"],
+        pain_now=3,
+        pain_worst=9,
+        months_with_pain=60,
+        onset="gradual",
+        cause="unknown",
+        triggers=["bright_light", "poor_sleep", "menstrual_cycle", "screen_time"],
+        headache_days=10,
+        regions={"head": 8},
+        psfs_activity_1="Working a full day at the screen",
+        psfs_score_1=5,
+        pregnant="yes",
+        pregnancy_weeks=14,
+        medications=[("Sumatriptan", "50 mg", "at the start of a migraine", True)],
+        goals="Fewer migraines without more medication during pregnancy.",
+    ),
+    "Robert Kowalski": dict(
+        status="draft",
+        pain_types=["lower_back_pain"],
+        pain_now=5,
+        pain_worst=7,
+        months_with_pain=120,
+        regions={"lower_back": 5},
+    ),
+    "Aisha Bello": dict(status="sent"),
+    "Chris Parker": dict(
+        status="pending",
+        self_registered=True,
+        days_ago=0,
+        first_name="Chris",
+        last_name="Parker",
+        date_of_birth=datetime.date(1990, 2, 14),
+        sex="male",
+        phone="+14155550190",
+        email="chris.parker@example.com",
+        pain_types=["neck_pain", "upper_back_pain"],
+        pain_now=5,
+        pain_worst=7,
+        months_with_pain=3,
+        regions={"neck": 5, "upper_back": 4},
+        goals="Sleep without waking from neck pain.",
+    ),
+    "Keiko Tanaka (self-registered)": dict(
+        status="pending",
+        self_registered=True,
+        days_ago=3,
+        first_name="Keiko",
+        last_name="Tanaka",
+        date_of_birth=datetime.date(1983, 10, 3),
+        sex="female",
+        phone="+14155550120",
+        pain_types=["tension_type_headache"],
+        pain_now=4,
+        pain_worst=6,
+        months_with_pain=24,
+        headache_days=8,
+    ),
+}

@@ -1,0 +1,467 @@
+"""The patient's online intake, step by step, through the Django test client."""
+
+import html
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from intake.models import Intake, IntakeMedication, IntakePainRegion, Patient
+from tests.factories import SCREENING_NO, make_invitation
+
+STEP_ANSWERS = {
+    1: {
+        "preferred_name": "Janie",
+        "phone": "(415) 555-0100",
+        "email": "jane.doe@example.com",
+        "address": "1 Main Street",
+        "emergency_contact_name": "John Doe",
+        "emergency_contact_relationship": "Husband",
+        "emergency_contact_phone": "415 555 0101",
+    },
+    2: {
+        "pain_types": ["neck_pain", "migraine"],
+        "headache_days": "8",
+        "pain_now": "7",
+        "pain_worst": "9",
+        "pain_locations": ["neck", "head"],
+        "pain_location_score_neck": "7",
+        "pain_location_score_shoulders": "4",
+        "months_with_pain": "18",
+        "onset": "gradual",
+        "cause": "repetitive_strain",
+        "triggers": ["stress", "screen_time"],
+        "pain_notes": "Worse in the evening.",
+    },
+    3: {
+        "psfs_activity_1": "Turning my head to drive",
+        "psfs_score_1": "3",
+        "psfs_activity_2": "Reading",
+        "psfs_score_2": "5",
+    },
+    4: {
+        "medications-TOTAL_FORMS": "2",
+        "medications-INITIAL_FORMS": "0",
+        "medications-0-name": "Ibuprofen",
+        "medications-0-dose": "400 mg",
+        "medications-0-frequency": "twice a day",
+        "medications-0-for_pain": "on",
+        "medications-1-name": "Sertraline",
+        "medications-1-dose": "50 mg",
+    },
+    5: {
+        **SCREENING_NO,
+        "anticoagulants": "yes",
+        "previous_acupuncture": "no",
+        "goals": "Drive without pain.",
+    },
+}
+CONSENT = {
+    "consent_to_treatment": "on",
+    "privacy_acknowledged": "on",
+    "signature_name": "Jane Doe",
+}
+
+
+@pytest.fixture
+def link(patient, front_desk):
+    _invitation, _token, path = make_invitation(patient, created_by=front_desk)
+    return path
+
+
+def step_url(link: str, step: int) -> str:
+    return f"{link}step/{step}/"
+
+
+def post_step(client, link, step, data, **extra):
+    return client.post(step_url(link, step), data, **extra)
+
+
+def fill_steps(client, link, steps=(1, 2, 3, 4, 5)):
+    for step in steps:
+        response = post_step(client, link, step, STEP_ANSWERS[step])
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def the_intake(patient) -> Intake:
+    return Intake.objects.get(patient=patient)
+
+
+def errors(response) -> list[str]:
+    """The texts of the form errors on the page (CONTRACT: class invalid-feedback)."""
+    found = re.findall(
+        r'class="invalid-feedback[^"]*"[^>]*>\s*(?:<p[^>]*><strong>)?([^<]+)',
+        response.content.decode(),
+    )
+    return [html.unescape(text) for text in found]
+
+
+class TestTheWholeFlow:
+    def test_invite_fill_every_step_submit_and_review(self, client, link, patient, acupuncturist):
+        response = client.get(link)
+        assert response.status_code == 302
+        assert response["Location"] == step_url(link, 1)
+
+        fill_steps(client, link)
+        response = post_step(client, link, 6, CONSENT, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 302
+        assert response["Location"] == link
+
+        thanks = client.get(link)
+        assert thanks.status_code == 200
+        assert b"Thank you, we have your answers" in thanks.content
+
+        intake = the_intake(patient)
+        assert intake.status == Intake.Status.SUBMITTED
+        assert intake.pain_types == ["neck_pain", "migraine"]
+        assert (intake.pain_now, intake.pain_worst, intake.months_with_pain) == (7, 9, 18)
+        assert intake.headache_days == 8
+        assert intake.triggers == ["stress", "screen_time"]
+        assert dict(intake.regions.values_list("region", "score")) == {
+            "neck": 7,
+            "head": None,
+            "shoulders": 4,  # a score given without the tick counts as ticked
+        }
+        assert intake.psfs_items == [("Turning my head to drive", 3), ("Reading", 5)]
+        assert intake.psfs_mean == 4.0
+        assert list(intake.medications.values_list("name", "dose", "for_pain")) == [
+            ("Ibuprofen", "400 mg", True),
+            ("Sertraline", "50 mg", False),
+        ]
+        assert intake.anticoagulants == "yes"
+        assert intake.safety_flags() == ["Bleeding risk"]
+        # Consent: the typed name, the time and the address it came from.
+        assert intake.signature_name == "Jane Doe"
+        assert intake.consented_at is not None
+        assert intake.consent_ip == "203.0.113.7"
+
+        # The contact details the patient gave are now on the chart.
+        patient.refresh_from_db()
+        assert patient.emergency_contact_name == "John Doe"
+        assert patient.emergency_contact_phone == "+14155550101"
+        assert patient.updated_by is None
+        assert set(intake.contact_changes) >= {"address", "emergency_contact_name"}
+
+        staff = Client()
+        staff.force_login(acupuncturist)
+        chart = staff.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+        assert b'data-intake-status="submitted"' in chart.content
+        assert b"Sertraline" in chart.content
+        response = staff.post(reverse("intake:intake_review", kwargs={"code": intake.code}))
+        assert response.status_code == 302
+        intake.refresh_from_db()
+        assert intake.status == Intake.Status.REVIEWED
+        assert intake.reviewed_by == acupuncturist
+
+    def test_each_step_page_says_which_step_it_is(self, client, link):
+        fill_steps(client, link)
+        for step in range(1, 7):
+            page = client.get(step_url(link, step)).content.decode()
+            assert f"Step {step} of 6" in page
+            assert f"<title>Step {step} of 6:" in page
+
+    def test_every_input_has_a_label(self, client, link):
+        fill_steps(client, link)
+        for step in range(1, 7):
+            page = client.get(step_url(link, step)).content.decode()
+            ids = re.findall(
+                r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page
+            )
+            assert ids, step
+            for input_id in ids:
+                assert f'for="{input_id}"' in page, f"step {step}: #{input_id} has no label"
+
+    def test_steps_open_in_order(self, client, link):
+        response = client.get(step_url(link, 4))
+        assert response.status_code == 302
+        assert response["Location"] == step_url(link, 1)
+        fill_steps(client, link, steps=(1,))
+        assert client.get(step_url(link, 2)).status_code == 200
+        assert client.get(step_url(link, 3)).status_code == 302
+        assert client.get(step_url(link, 7)).status_code == 302
+
+    def test_back_saves_the_step_and_goes_back(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2))
+        response = post_step(client, link, 3, {**STEP_ANSWERS[3], "action": "back"})
+        assert response["Location"] == step_url(link, 2)
+        assert the_intake(patient).psfs_activity_1 == "Turning my head to drive"
+
+    def test_submit_is_refused_until_the_required_steps_are_saved(self, client, link, patient):
+        fill_steps(client, link)
+        # As if step 2 had never been saved (e.g. a draft from before a change).
+        Intake.objects.filter(patient=patient).update(completed_steps=[1, 3, 4, 5])
+        response = client.get(step_url(link, 6))
+        assert response.status_code == 200
+        response = post_step(client, link, 6, CONSENT)
+        assert response.status_code == 200
+        assert "Step 2: Your pain" in response.content.decode()
+        assert the_intake(patient).status == Intake.Status.DRAFT
+
+
+class TestResume:
+    def test_a_draft_resumes_on_another_device_at_the_first_unsaved_step(self, link, patient):
+        phone = Client()
+        fill_steps(phone, link, steps=(1, 2))
+        laptop = Client()
+        response = laptop.get(link)
+        assert response["Location"] == step_url(link, 3)
+        page = laptop.get(step_url(link, 2)).content.decode()
+        assert 'value="7"' in page  # pain now, as typed on the phone
+        assert "Worse in the evening." in page
+        assert re.search(r'value="neck_pain"[^>]*checked', page)
+
+    def test_a_new_link_continues_the_same_draft(self, client, link, patient, front_desk):
+        fill_steps(client, link, steps=(1, 2))
+        _invitation, _token, new_link = make_invitation(patient, created_by=front_desk)
+        assert client.get(link).status_code == 410  # the old link is replaced
+        assert client.get(new_link)["Location"] == step_url(new_link, 3)
+        assert Intake.objects.filter(patient=patient).count() == 1
+
+    def test_saved_medications_come_back_with_an_empty_row(self, client, link):
+        fill_steps(client, link, steps=(1, 2, 3, 4))
+        page = client.get(step_url(link, 4)).content.decode()
+        assert 'value="Ibuprofen"' in page and 'value="Sertraline"' in page
+        assert 'name="medications-TOTAL_FORMS" value="3"' in page
+
+    def test_add_another_medicine_saves_and_offers_a_row(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2, 3))
+        data = {
+            "medications-TOTAL_FORMS": "1",
+            "medications-INITIAL_FORMS": "0",
+            "medications-0-name": "Naproxen",
+            "action": "add_row",
+        }
+        response = post_step(client, link, 4, data)
+        assert response["Location"] == step_url(link, 4) + "#add-medicine"
+        assert list(the_intake(patient).medications.values_list("name", flat=True)) == ["Naproxen"]
+
+    def test_a_medicine_can_be_removed(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2, 3, 4))
+        data = {
+            "medications-TOTAL_FORMS": "2",
+            "medications-INITIAL_FORMS": "2",
+            "medications-0-name": "Ibuprofen",
+            "medications-1-name": "Sertraline",
+            "medications-1-DELETE": "on",
+        }
+        post_step(client, link, 4, data)
+        assert list(IntakeMedication.objects.values_list("name", flat=True)) == ["Ibuprofen"]
+
+
+# Each case: (step, field, bad value, words of the message).
+INVALID = [
+    (2, "pain_now", "11", "from 0 (no pain) to 10"),
+    (2, "pain_now", "-1", "from 0 (no pain) to 10"),
+    (2, "pain_worst", "seven", "from 0 (no pain) to 10"),
+    (2, "pain_now", "", "from 0 (no pain) to 10"),
+    (2, "headache_days", "31", "from 0 to 30"),
+    (2, "headache_days", "", "how many of the last 30 days"),
+    (2, "months_with_pain", "601", "from 0 to 600"),
+    (2, "months_with_pain", "2.5", "from 0 to 600"),
+    (2, "pain_location_score_neck", "12", "from 0 to 10"),
+    (2, "pain_types", ["back_ache"], "from the list"),
+    (2, "pain_notes", "x" * 2001, "2000 characters or fewer"),
+    (3, "psfs_score_1", "11", "from 0 (can't do it) to 10"),
+    (3, "psfs_score_2", "", "rate this activity"),
+    (5, "pregnancy_weeks", "50", "from 1 to 42"),
+    (5, "epilepsy", "", "yes, no or not sure"),
+    (5, "pacemaker", "maybe", "yes, no or not sure"),
+    (1, "phone", "12", "valid phone number"),
+    (1, "email", "jane@", "check your email address"),
+    (1, "emergency_contact_name", "", "name of the person to call"),
+]
+
+
+class TestValidation:
+    @pytest.mark.parametrize(("step", "field", "value", "message"), INVALID)
+    def test_a_mistake_is_explained_next_to_the_field_and_nothing_else_is_lost(
+        self, client, link, patient, step, field, value, message
+    ):
+        client.get(link)
+        fill_steps(client, link, steps=range(1, step))
+        before = the_intake(patient)
+        data = {**STEP_ANSWERS[step], field: value}
+        if field == "pregnancy_weeks":
+            data["pregnant"] = "yes"
+        response = post_step(client, link, step, data)
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert any(message in error for error in errors(response)), errors(response)
+        # The error is tied to its input for screen readers.
+        field_id = f"id_{field}"
+        assert re.search(rf'aria-describedby="[^"]*\b{field_id}_error\b', page)
+        assert f'id="{field_id}_error"' in page
+        # Everything else typed is still on the page.
+        for other, typed in STEP_ANSWERS[step].items():
+            if other == field or other.endswith("TOTAL_FORMS") or other.endswith("INITIAL_FORMS"):
+                continue
+            for one in typed if isinstance(typed, list) else [typed]:
+                if one in ("on", "no", "yes"):
+                    continue
+                assert one in page, f"{other}={one!r} was lost"
+        # Nothing of the step was saved.
+        after = the_intake(patient)
+        assert step not in after.completed_steps
+        assert after.updated_at == before.updated_at
+
+    def test_headache_days_are_not_asked_without_headaches(self, client, link, patient):
+        fill_steps(client, link, steps=(1,))
+        data = {**STEP_ANSWERS[2], "pain_types": ["neck_pain"], "headache_days": ""}
+        assert post_step(client, link, 2, data).status_code == 302
+        assert the_intake(patient).headache_days is None
+
+    def test_headache_days_typed_for_a_back_pain_are_dropped(self, client, link, patient):
+        fill_steps(client, link, steps=(1,))
+        data = {**STEP_ANSWERS[2], "pain_types": ["lower_back_pain"], "headache_days": "9"}
+        post_step(client, link, 2, data)
+        assert the_intake(patient).headache_days is None
+
+    def test_an_activity_rated_without_a_name_is_questioned(self, client, link):
+        fill_steps(client, link, steps=(1, 2))
+        response = post_step(client, link, 3, {"psfs_score_3": "4"})
+        assert any("which activity" in e for e in errors(response))
+
+    def test_a_medicine_row_needs_a_name(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2, 3))
+        data = {**STEP_ANSWERS[4], "medications-1-name": ""}
+        response = post_step(client, link, 4, data)
+        assert response.status_code == 200
+        assert any("medicine's name" in e for e in errors(response))
+        assert 'value="Ibuprofen"' in response.content.decode()
+        assert not IntakeMedication.objects.exists()
+
+    def test_too_many_medicine_rows_are_refused_not_crashed(self, client, link):
+        fill_steps(client, link, steps=(1, 2, 3))
+        data = {"medications-TOTAL_FORMS": "40", "medications-INITIAL_FORMS": "0"}
+        data.update({f"medications-{n}-name": f"Pill {n}" for n in range(40)})
+        response = post_step(client, link, 4, data)
+        assert response.status_code == 200
+        assert "up to 30 medicines" in response.content.decode()
+        assert not IntakeMedication.objects.exists()
+
+    def test_a_broken_medicine_form_is_refused_not_crashed(self, client, link):
+        fill_steps(client, link, steps=(1, 2, 3))
+        response = post_step(client, link, 4, {"medications-0-name": "Aspirin"})
+        assert response.status_code == 200
+        assert "Something went wrong with this page" in response.content.decode()
+        assert not IntakeMedication.objects.exists()
+
+    def test_consent_needs_both_ticks_and_a_typed_name(self, client, link, patient):
+        fill_steps(client, link)
+        response = post_step(client, link, 6, {"signature_name": "  "})
+        messages = " ".join(errors(response))
+        assert "can't treat you without it" in messages
+        assert "privacy notice" in messages
+        assert "type your full name" in messages
+        assert the_intake(patient).status == Intake.Status.DRAFT
+
+    def test_odd_text_is_kept_and_shown_escaped(self, client, link, patient):
+        fill_steps(client, link, steps=(1,))
+        notes = "<script>alert(1)</script> ümlaut — 痛み"
+        post_step(client, link, 2, {**STEP_ANSWERS[2], "pain_notes": notes})
+        assert the_intake(patient).pain_notes == notes
+        page = client.get(step_url(link, 2)).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; ümlaut — 痛み" in page
+
+    def test_a_null_character_is_refused_politely(self, client, link):
+        fill_steps(client, link, steps=(1,))
+        response = post_step(client, link, 2, {**STEP_ANSWERS[2], "pain_notes": "a\x00b"})
+        assert response.status_code == 200
+        assert any("unusual characters" in e for e in errors(response))
+
+
+class TestSubmitOnce:
+    def test_submitting_twice_makes_one_submission(self, client, link, patient):
+        fill_steps(client, link)
+        post_step(client, link, 6, CONSENT)
+        first = the_intake(patient)
+        again = post_step(client, link, 6, {**CONSENT, "signature_name": "Someone Else"})
+        assert again.status_code == 302
+        assert again["Location"] == link
+        second = the_intake(patient)
+        assert (second.submitted_at, second.signature_name) == (first.submitted_at, "Jane Doe")
+        assert Intake.objects.count() == 1
+
+    def test_after_submitting_no_step_can_change_an_answer(self, client, link, patient):
+        fill_steps(client, link)
+        post_step(client, link, 6, CONSENT)
+        for step in range(1, 6):
+            response = post_step(client, link, step, {**STEP_ANSWERS[step], "pain_now": "1"})
+            assert response.status_code == 302
+            assert response["Location"] == link
+            assert client.get(step_url(link, step))["Location"] == link
+        assert the_intake(patient).pain_now == 7
+
+    def test_the_thank_you_page_shows_no_answers(self, client, link, patient):
+        fill_steps(client, link)
+        post_step(client, link, 6, CONSENT)
+        page = client.get(link).content.decode()
+        assert "Sertraline" not in page
+        assert "Turning my head" not in page
+        assert "<form" not in page
+
+
+class TestSelfRegistration:
+    def test_a_new_patient_fills_the_form_and_no_chart_exists_until_confirmed(
+        self, client, front_desk
+    ):
+        assert b"New patient form" in client.get(reverse("intake:intake_start")).content
+        response = client.post(reverse("intake:intake_start"))
+        assert response.status_code == 302
+        link = response["Location"].removesuffix("step/1/")
+        about = {
+            "first_name": "Sam",
+            "last_name": "Rivera",
+            "date_of_birth": "1980-04-25",
+            "sex": "unknown",
+            "phone": "415 555 0199",
+        }
+        response = post_step(client, link, 1, {"first_name": "Sam"})
+        assert response.status_code == 200
+        assert any("date of birth" in e for e in errors(response))
+        assert 'value="Sam"' in response.content.decode()
+
+        assert post_step(client, link, 1, about).status_code == 302
+        fill_steps(client, link, steps=(2, 3, 4, 5))
+        post_step(client, link, 6, {**CONSENT, "signature_name": "Sam Rivera"})
+
+        pending = Intake.objects.get()
+        assert pending.status == Intake.Status.SUBMITTED
+        assert pending.patient is None
+        assert pending.is_pending_registration
+        assert not Patient.objects.filter(last_name="Rivera").exists()
+
+        desk = Client()
+        desk.force_login(front_desk)
+        queue = desk.get(reverse("intake:intake_queue")).content.decode()
+        assert "Sam Rivera" in queue
+        form = {
+            "action": "create",
+            "first_name": "Sam",
+            "last_name": "Rivera",
+            "date_of_birth": "1980-04-25",
+            "sex": "unknown",
+            "phone": "+14155550199",
+        }
+        response = desk.post(reverse("intake:registration", kwargs={"code": pending.code}), form)
+        assert response.status_code == 302
+        patient = Patient.objects.get(last_name="Rivera")
+        pending.refresh_from_db()
+        assert pending.patient == patient
+        assert pending.registered_by == front_desk
+
+    def test_the_identity_of_an_invited_patient_is_not_editable(self, client, link, patient):
+        page = client.get(step_url(link, 1)).content.decode()
+        assert 'name="first_name"' not in page
+        assert "Jane Doe" in page
+        post_step(client, link, 1, {**STEP_ANSWERS[1], "first_name": "Mallory"})
+        assert the_intake(patient).first_name == "Jane"
+
+
+def test_regions_are_stored_one_row_each(client, link, patient):
+    fill_steps(client, link, steps=(1, 2))
+    fill_steps(client, link, steps=(2,))  # saving again replaces, never duplicates
+    assert IntakePainRegion.objects.filter(intake__patient=patient).count() == 3
