@@ -222,6 +222,20 @@ class Patient(models.Model):
         return format_phone(self.emergency_contact_phone)
 
 
+# What a person tells about themselves, on the chart and on an intake's first step.
+# Identity: who the chart is. Contact: how to reach them (and whom to call).
+IDENTITY_FIELDS = ["first_name", "last_name", "date_of_birth", "sex"]
+CONTACT_FIELDS = [
+    "preferred_name",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+]
+
+
 def _range(field: str, low: int, high: int) -> Q:
     """An optional whole-number answer within [low, high] (null while unanswered)."""
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})

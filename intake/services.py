@@ -10,7 +10,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from acuclinic.models import User
-from intake.models import Intake, IntakeInvitation, IntakeMedication, IntakePainRegion, Patient
+from intake.models import (
+    CONTACT_FIELDS,
+    IDENTITY_FIELDS,
+    Intake,
+    IntakeInvitation,
+    IntakeMedication,
+    IntakePainRegion,
+    Patient,
+)
 
 _ARCHIVE_FIELDS = [
     "status",
@@ -141,19 +149,9 @@ def invitation_send_email(*, invitation: IntakeInvitation, link: str) -> None:
 
 # --- The patient's intake -----------------------------------------------------------
 
-# Step 1 answers that submitting copies onto the chart of an invited patient. Names
-# and date of birth are not among them: the patient sees those, and tells the clinic
-# if they are wrong.
-CONTACT_FIELDS = [
-    "preferred_name",
-    "phone",
-    "email",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-]
-_IDENTITY_FIELDS = ["first_name", "last_name", "date_of_birth", "sex"]
+# Submitting copies an invited patient's CONTACT_FIELDS onto the chart. The identity
+# fields are not among them: the patient sees those, and tells the clinic if they
+# are wrong.
 
 # Steps that must be saved before the intake can be submitted. Daily life (3) and
 # medications (4) may be left empty, but the patient must have passed through them.
@@ -185,7 +183,7 @@ def intake_open(*, invitation: IntakeInvitation) -> Intake:
     if intake is None:
         intake = Intake.objects.create(
             patient=patient,
-            **{field: getattr(patient, field) for field in _IDENTITY_FIELDS + CONTACT_FIELDS},
+            **{field: getattr(patient, field) for field in IDENTITY_FIELDS + CONTACT_FIELDS},
         )
     invitation.intake = intake
     invitation.save(update_fields=["intake"])

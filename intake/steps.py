@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import forms
 
 from intake.forms import DemographicsValidation
-from intake.models import SCREENING_QUESTIONS, Intake, Patient
+from intake.models import IDENTITY_FIELDS, SCREENING_QUESTIONS, Intake, Patient
 from intake.phone import format_phone
 from intake.vocabulary import HEADACHE_TYPES, Answer, BodyRegion, Cause, Onset, PainType, Trigger
 
@@ -125,7 +125,6 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
         "Their phone", 30, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})
     )
 
-    IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth", "sex")
     AUTOCOMPLETE = {
         "first_name": "given-name",
         "last_name": "family-name",
@@ -145,7 +144,7 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
         if not identity_editable:
             # An invited patient's name and date of birth are the chart's; the page
             # shows them and asks the patient to tell the clinic if they are wrong.
-            for name in self.IDENTITY_FIELDS:
+            for name in IDENTITY_FIELDS:
                 del self.fields[name]
         self.limit_date_of_birth()
         for name, field in self.fields.items():

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from intake.access import get_intake_for, get_patient_for
 from intake.forms import ArchiveForm, PatientForm, PatientSearchForm
-from intake.models import Intake, Patient, match_key
+from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS, Intake, Patient, match_key
 from intake.services import (
     IntakeNotReviewable,
     intake_mark_reviewed,
@@ -302,21 +302,6 @@ def intake_review_view(request, code):
     )
 
 
-_REGISTRATION_FIELDS = [
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-]
-
-
 def _pending_or_redirect(request, code):
     intake = get_intake_for(request.user, code)
     if intake.is_pending_registration:
@@ -335,7 +320,7 @@ def registration_view(request, code):
     if done:
         return done
     action = request.POST.get("action")
-    initial = {field: getattr(intake, field) for field in _REGISTRATION_FIELDS}
+    initial = {field: getattr(intake, field) for field in IDENTITY_FIELDS + CONTACT_FIELDS}
     form = PatientForm(request.POST if action == "create" else None, initial=initial)
     duplicates = []
     if action == "create" and form.is_valid():

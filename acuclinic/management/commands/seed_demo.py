@@ -16,6 +16,8 @@ from django.utils import timezone
 from acuclinic import roles
 from acuclinic.models import PractitionerProfile, User
 from intake.models import (
+    CONTACT_FIELDS,
+    IDENTITY_FIELDS,
     SCREENING_QUESTIONS,
     Intake,
     IntakeInvitation,
@@ -260,7 +262,11 @@ class Command(BaseCommand):
                 "patient": patient,
                 "status": "submitted" if status in ("submitted", "pending") else status,
                 "created_at": submitted_at - datetime.timedelta(hours=1),
-                **({f: getattr(patient, f) for f in _PERSON_FIELDS} if patient else {}),
+                **(
+                    {f: getattr(patient, f) for f in IDENTITY_FIELDS + CONTACT_FIELDS}
+                    if patient
+                    else {}
+                ),
                 **spec,
             }
             if status == "draft":
@@ -323,19 +329,6 @@ def _patient_code(name: str) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, name)
 
 
-_PERSON_FIELDS = [
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-]
 _SCREENING = [field for field, _label, _question in SCREENING_QUESTIONS]
 
 # Demo data only: the patient-form link printed by seed_demo (Aisha Bello's).
