@@ -154,12 +154,16 @@ class TestTheWholeFlow:
         assert intake.status == Intake.Status.REVIEWED
         assert intake.reviewed_by == acupuncturist
 
-    def test_each_step_page_says_which_step_it_is(self, client, link):
+    def test_each_step_page_says_which_step_it_is(self, client, link, settings):
+        settings.CLINIC_NAME = "Harbour Acupuncture"
         fill_steps(client, link)
         for step in range(1, 7):
             page = client.get(step_url(link, step)).content.decode()
             assert f"Step {step} of 6" in page
-            assert f"<title>Step {step} of 6:" in page
+            title = re.search(r"<title>(.*)</title>", page).group(1)
+            assert title.startswith(f"Step {step} of 6: ")
+            assert title.endswith(" · Harbour Acupuncture")
+            assert "AcuClinic" not in title
 
     def test_every_input_has_a_label(self, client, link):
         fill_steps(client, link)
