@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from intake.access import get_intake_for, get_patient_for
 from intake.forms import ArchiveForm, PatientForm, PatientSearchForm
 from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS, Intake, Patient, match_key
+from intake.phone import format_phone
 from intake.services import (
     IntakeNotReviewable,
     intake_mark_reviewed,
@@ -321,6 +322,8 @@ def registration_view(request, code):
         return done
     action = request.POST.get("action")
     initial = {field: getattr(intake, field) for field in IDENTITY_FIELDS + CONTACT_FIELDS}
+    for field in ("phone", "emergency_contact_phone"):
+        initial[field] = format_phone(initial[field])
     form = PatientForm(request.POST if action == "create" else None, initial=initial)
     duplicates = []
     if action == "create" and form.is_valid():

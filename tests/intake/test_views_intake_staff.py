@@ -1143,3 +1143,13 @@ def test_dashboard_shows_no_intake_counts_without_a_role(client, no_role_user):
     content = _login(client, no_role_user).get("/").content.decode()
     assert 'id="intakes-to-review"' not in content
     assert 'id="registrations-to-confirm"' not in content
+
+
+def test_the_registration_form_starts_with_the_typed_details_phone_as_people_write_it(
+    desk_client,
+):
+    pending = _pending()
+    page = desk_client.get(_register_url(pending)).content.decode()
+    assert 'value="Sam"' in page and 'value="Rivera"' in page
+    assert f'value="{SAM_BORN.isoformat()}"' in page
+    assert 'value="(415) 555-0199"' in page
