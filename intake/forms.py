@@ -163,6 +163,15 @@ class ArchiveForm(forms.Form):
     )
 
 
+class DiscardForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reason (optional)",
+        help_text="e.g. a test, sent twice, not a patient",
+    )
+
+
 class PatientSearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, label="Search")
     status = forms.ChoiceField(

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from intake.access import get_intake_for, get_patient_for
-from intake.forms import ArchiveForm, PatientForm, PatientSearchForm
+from intake.forms import ArchiveForm, DiscardForm, PatientForm, PatientSearchForm
 from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS, Intake, Patient, match_key
 from intake.phone import format_phone
 from intake.services import (
@@ -372,7 +372,7 @@ def registration_view(request, code):
             "matches": matches,
             "search": search,
             "found": found,
-            "discard_form": ArchiveForm(),
+            "discard_form": DiscardForm(),
         },
     )
 
@@ -391,7 +391,7 @@ def registration_discard_view(request, code):
     intake, done = _pending_or_redirect(request, code)
     if done:
         return done
-    form = ArchiveForm(request.POST)
+    form = DiscardForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     registration_discard(intake=intake, reason=reason, discarded_by=request.user)
     messages.success(request, "The self-registration is set aside.")

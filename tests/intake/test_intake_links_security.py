@@ -699,6 +699,7 @@ def test_starting_an_intake_needs_the_forms_csrf_token():
 
     forged = browser.post("/intake/start/")
     assert forged.status_code == 403
+    assert "Please try again" in forged.content.decode()  # in words, not a stack of jargon
     assert Intake.objects.count() == IntakeInvitation.objects.count() == 0
 
     browser.get("/intake/start/")
