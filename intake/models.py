@@ -456,13 +456,6 @@ class Intake(models.Model):
             return None
         return round(sum(score for _, score in items) / len(items), 1)
 
-    def screening_answers(self) -> list[tuple[str, str, str]]:
-        """(field, clinician label, answer label) for each safety question, in order."""
-        return [
-            (field, label, getattr(self, f"get_{field}_display")())
-            for field, label, _question in SCREENING_QUESTIONS
-        ]
-
     def safety_flags(self) -> list[str]:
         """Clinician badges: answers of yes or not sure to the questions that change needling."""
         flags = []
