@@ -165,6 +165,7 @@ if env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
 CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US")
 PATIENTS_PER_PAGE = 25
 INTAKES_PER_PAGE = 25
+SESSIONS_PER_PAGE = 20
 
 # How the clinic names itself to patients (intake pages and emails).
 CLINIC_NAME = env.str("CLINIC_NAME", default="AcuClinic")

@@ -24,4 +24,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
+    path("", include("sessions.urls")),
 ]

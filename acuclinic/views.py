@@ -9,8 +9,11 @@ from django.views.decorators.http import require_safe
 
 from acuclinic.models import PractitionerProfile
 from intake.models import Intake
+from sessions.models import TreatmentSession
 
 logger = logging.getLogger(__name__)
+
+STALE_DRAFTS_SHOWN = 50
 
 
 @login_required
@@ -20,6 +23,12 @@ def dashboard(request):
     if request.user.has_perm("intake.view_intake"):
         context["intakes_to_review"] = Intake.objects.awaiting_review().count()
         context["registrations_to_confirm"] = Intake.objects.pending_registrations().count()
+    if request.user.has_perm("treatment_sessions.sign_treatmentsession"):
+        context["stale_drafts"] = list(
+            TreatmentSession.objects.stale_drafts(user=request.user)
+            .select_related("patient")
+            .order_by("created_at")[:STALE_DRAFTS_SHOWN]
+        )
     return render(request, "acuclinic/dashboard.html", context)
 
 

@@ -30,6 +30,7 @@ from intake.services import (
     registration_discard,
 )
 from intake.steps import answer_sections
+from sessions.selectors import chart_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -141,11 +142,11 @@ def _intake_overview(patient: Patient, *, clinical: bool) -> dict:
 
 def _chart(request, patient: Patient, **extra):
     clinical = request.user.has_perm("intake.view_clinical_record")
-    return render(
-        request,
-        "intake/patient_detail.html",
-        {"patient": patient, "intake": _intake_overview(patient, clinical=clinical), **extra},
-    )
+    intake = _intake_overview(patient, clinical=clinical)
+    context = {"patient": patient, "intake": intake, **extra}
+    if request.user.has_perm("treatment_sessions.view_treatmentsession"):
+        context.update(chart_sessions(patient, intake["answers"], request.GET.get("sessions_page")))
+    return render(request, "intake/patient_detail.html", context)
 
 
 @login_required

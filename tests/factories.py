@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
 from intake.models import Intake, Patient
+from sessions.models import Point, Protocol, SessionPoint, TreatmentSession
+from sessions.points import parse_points
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -112,3 +114,64 @@ def make_invitation(patient, *, created_by):
 
     invitation, token = invitation_create(patient=patient, created_by=created_by)
     return invitation, token, f"/intake/{token}/"
+
+
+class ProtocolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Protocol
+
+    name = factory.Sequence(lambda n: f"Protocol {n}")
+    points = "GB20, GB21, LI4"
+    created_by = factory.SubFactory(UserFactory, role="Acupuncturist")
+    updated_by = factory.SelfAttribute("created_by")
+
+
+class TreatmentSessionFactory(factory.django.DjangoModelFactory):
+    """A draft session of today, pain 6 before and 3 after, 10 needles in and out.
+
+    TreatmentSessionFactory(signed=True) signs it as its author;
+    TreatmentSessionFactory(points="GB20 L, BL23") adds needled points.
+    """
+
+    class Meta:
+        model = TreatmentSession
+        skip_postgeneration_save = True
+
+    patient = factory.SubFactory(PatientFactory)
+    created_by = factory.SubFactory(UserFactory, role="Acupuncturist")
+    date = factory.LazyFunction(timezone.localdate)
+    pain_before = 6
+    pain_after = 3
+    modalities = factory.LazyFunction(lambda: ["manual_needling"])
+    needles_inserted = 10
+    needles_removed = 10
+    retention_minutes = 20
+    position = "prone"
+
+    class Params:
+        signed = factory.Trait(
+            status="signed",
+            signed_at=factory.LazyFunction(timezone.now),
+            signed_by=factory.SelfAttribute("created_by"),
+        )
+
+    @factory.post_generation
+    def points(self, create, extracted, **kwargs):
+        if create and extracted:
+            add_points(self, extracted)
+
+
+def add_points(session, text: str) -> None:
+    """Needle the typed points ("GB20 L, BL23") in the session, after any it has."""
+    parsed = parse_points(text)
+    assert parsed.ok, parsed.errors()
+    start = session.needled_points.count()
+    by_code = Point.objects.in_bulk([p.code for p in parsed.points], field_name="code")
+    SessionPoint.objects.bulk_create(
+        SessionPoint(session=session, point=by_code[p.code], side=p.side, order=start + i)
+        for i, p in enumerate(parsed.points, start=1)
+    )
+
+
+# Ten points, for sessions in query-count tests.
+TEN_POINTS = "GB20, GB21, BL10, SI3, TE5, GV14, LI4, LR3, BL23, BL40"

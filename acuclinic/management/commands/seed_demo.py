@@ -26,6 +26,8 @@ from intake.models import (
     Patient,
 )
 from intake.services import token_hash
+from sessions import points as point_codes
+from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 
 DEMO_PASSWORD = "acuclinic-demo"
 
@@ -178,10 +180,13 @@ class Command(BaseCommand):
             users = self._seed_users()
             self._seed_patients(created_by=users["frontdesk"])
             self._seed_intakes(users)
+            self._seed_protocols(created_by=users["acupuncturist"])
+            self._seed_sessions(practitioner=users["acupuncturist"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS)} staff users (password "
-                f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients, intakes in every status.\n"
+                f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients, intakes in every status, "
+                f"{len(DEMO_PROTOCOLS)} point protocols and a history of treatment sessions.\n"
                 f"Try the patient's intake form: http://127.0.0.1:8000/intake/{DEMO_INTAKE_TOKEN}/"
             )
         )
@@ -302,6 +307,73 @@ class Command(BaseCommand):
             )
 
     @staticmethod
+    def _seed_protocols(*, created_by: User) -> None:
+        for name, points, description in DEMO_PROTOCOLS:
+            Protocol.objects.update_or_create(
+                name=name,
+                defaults={
+                    "points": point_codes.format_points(point_codes.parse_points(points).points),
+                    "description": description,
+                    "is_active": True,
+                    "updated_by": created_by,
+                },
+                create_defaults={
+                    "points": point_codes.format_points(point_codes.parse_points(points).points),
+                    "description": description,
+                    "created_by": created_by,
+                    "updated_by": created_by,
+                },
+            )
+
+    @staticmethod
+    def _seed_sessions(*, practitioner: User) -> None:
+        """Each demo history, one visit at a time; the same rows on every run."""
+        today = timezone.localdate()
+        points_by_code = {point.code: point for point in Point.objects.all()}
+        for name, visits in DEMO_SESSIONS.items():
+            patient = Patient.objects.get(code=_patient_code(name))
+            for number, visit in enumerate(visits, start=1):
+                visit = dict(visit)
+                days_ago = visit.pop("days_ago")
+                points = point_codes.parse_points(visit.pop("points")).points
+                events = visit.pop("adverse_events", [])
+                signed = visit.pop("signed", True)
+                date = today - datetime.timedelta(days=days_ago)
+                started = timezone.make_aware(datetime.datetime.combine(date, datetime.time(10, 0)))
+                values = {
+                    "patient": patient,
+                    "date": date,
+                    "created_by": practitioner,
+                    "created_at": started,
+                    "status": "signed" if signed else "draft",
+                    "signed_at": started + datetime.timedelta(hours=1) if signed else None,
+                    "signed_by": practitioner if signed else None,
+                    "needles_inserted": len(points) * 2,
+                    "needles_removed": len(points) * 2,
+                    "retention_minutes": 25,
+                    "position": "prone",
+                    "modalities": ["manual_needling"],
+                    **visit,
+                }
+                session, _ = TreatmentSession.objects.update_or_create(
+                    code=uuid.uuid5(_NAMESPACE, f"session {name} {number}"), defaults=values
+                )
+                session.needled_points.all().delete()
+                SessionPoint.objects.bulk_create(
+                    SessionPoint(
+                        session=session,
+                        point=points_by_code[point.code],
+                        side=point.side,
+                        order=order,
+                    )
+                    for order, point in enumerate(points, start=1)
+                )
+                session.adverse_events.all().delete()
+                AdverseEvent.objects.bulk_create(
+                    AdverseEvent(session=session, **event) for event in events
+                )
+
+    @staticmethod
     def _seed_link(patient: Patient, *, token: str, created_by: User) -> None:
         """A link with a known token, so the demo's patient form can be tried."""
         now = timezone.now()
@@ -338,7 +410,7 @@ DEMO_INTAKE_TOKEN = "demo-intake-link-aisha-bello-5f2c9a7e1b3d4c6f"
 DEMO_INTAKES = {
     "Margaret Holloway": dict(
         status="reviewed",
-        days_ago=9,
+        days_ago=45,
         pain_types=["neck_pain", "tension_type_headache"],
         pain_now=7,
         pain_worst=8,
@@ -443,4 +515,243 @@ DEMO_INTAKES = {
         months_with_pain=24,
         headache_days=8,
     ),
+}
+
+DEMO_PROTOCOLS = [
+    (
+        "Neck tension headache",
+        "GB20, GB21, BL10, SI3, TE5, GV14",
+        "Cervical myofascial pain with tension-type headache.",
+    ),
+    (
+        "Low back pain",
+        "BL23, BL25, BL40, GV4, BL60, KI3",
+        "Non-specific low back pain, acute or chronic.",
+    ),
+    (
+        "Migraine prevention",
+        "GB20, GB8, TE5, LR3, LI4, GV20, GB41, PC6",
+        "Interval treatment between attacks.",
+    ),
+    (
+        "Sciatica",
+        "GB30, BL36, BL40, GB34, BL57, BL60, BL25",
+        "Pain radiating down the back or side of the leg.",
+    ),
+]
+
+_NECK = "GB20, GB21, BL10, SI3, TE5, GV14"
+_BACK = "BL23, BL25, BL40, GV4, BL60 R, KI3"
+
+# Treatment histories, oldest visit first, keyed by the patient's name.
+DEMO_SESSIONS = {
+    "Margaret Holloway": [
+        dict(
+            days_ago=42,
+            pain_before=7,
+            pain_after=4,
+            points=_NECK,
+            headache_days=12,
+            pain_medication_doses=4,
+            subjective="Neck stiff for 18 months, worse after long days at the screen. "
+            "Headaches most afternoons.",
+            objective="Tender upper trapezius and suboccipitals bilaterally, trigger point R GB21.",
+            range_of_motion="Cervical rotation L 60°, R 45° with pain at end range.",
+            assessment="Chronic mechanical neck pain with tension-type headache. On warfarin: "
+            "fine needles, shallow insertion.",
+            plan_notes="Weekly for 4 weeks, then review. Desk set-up advice given.",
+            position="seated",
+        ),
+        dict(
+            days_ago=35,
+            pain_before=6,
+            pain_after=3,
+            points=_NECK,
+            headache_days=10,
+            pain_medication_doses=3,
+            subjective="Two days of easier movement after the first session.",
+            objective="Less guarding in the upper trapezius.",
+            range_of_motion="Rotation L 65°, R 50°.",
+            assessment="Responding.",
+            plan_notes="Continue weekly.",
+            position="seated",
+            adverse_events=[
+                dict(
+                    kind="bruising",
+                    severity="mild",
+                    causality="probable",
+                    action_taken="Pressure for two minutes; reassured.",
+                    notes="Small bruise at R GB21, expected on warfarin.",
+                )
+            ],
+        ),
+        dict(
+            days_ago=28,
+            pain_before=5,
+            pain_after=3,
+            points=_NECK,
+            headache_days=9,
+            pain_medication_doses=2,
+            subjective="Headaches shorter. Bruise from last week gone.",
+            range_of_motion="Rotation L 70°, R 55°.",
+            assessment="Improving.",
+            plan_notes="Continue weekly.",
+            position="seated",
+        ),
+        dict(
+            days_ago=21,
+            pain_before=5,
+            pain_after=2,
+            points=_NECK,
+            headache_days=7,
+            pain_medication_doses=2,
+            subjective="Reversed the car without turning her whole body.",
+            range_of_motion="Rotation L 75°, R 65°.",
+            assessment="Clinically important improvement from baseline 7.",
+            plan_notes="Move to every two weeks.",
+            position="seated",
+        ),
+        dict(
+            days_ago=7,
+            pain_before=4,
+            pain_after=2,
+            points=_NECK,
+            headache_days=5,
+            pain_medication_doses=1,
+            subjective="One headache this week. Sleeping better.",
+            range_of_motion="Rotation L 80°, R 70°.",
+            assessment="Continuing to improve.",
+            plan_notes="Fortnightly.",
+            position="seated",
+        ),
+    ],
+    "Tomás García": [
+        dict(
+            days_ago=30,
+            pain_before=8,
+            pain_after=5,
+            points=_BACK,
+            modalities=["manual_needling", "electroacupuncture"],
+            ea_frequency_hz=2,
+            ea_intensity="moderate",
+            pain_medication_doses=14,
+            subjective="Low back pain since lifting a pallet at work 5 months ago.",
+            objective="Paraspinal spasm L3-L5, SLR negative.",
+            range_of_motion="Lumbar flexion fingertips to knees, painful.",
+            assessment="Subacute mechanical low back pain, no red flags.",
+            plan_notes="Weekly with electroacupuncture 2 Hz.",
+        ),
+        dict(
+            days_ago=23,
+            pain_before=7,
+            pain_after=4,
+            points=_BACK,
+            modalities=["manual_needling", "electroacupuncture", "heat_lamp"],
+            ea_frequency_hz=2,
+            ea_intensity="moderate",
+            pain_medication_doses=10,
+            subjective="Slept through the night twice.",
+            range_of_motion="Flexion to mid-shin.",
+            assessment="Responding.",
+            plan_notes="Continue weekly.",
+        ),
+        dict(
+            days_ago=16,
+            pain_before=7,
+            pain_after=4,
+            points=_BACK,
+            modalities=["manual_needling", "electroacupuncture", "heat_lamp"],
+            ea_frequency_hz=2,
+            ea_intensity="moderate",
+            needles_inserted=12,
+            needles_removed=11,
+            needle_count_explanation="One needle found on the treatment table after removal, "
+            "counted and put in the sharps container. None retained in the patient.",
+            pain_medication_doses=8,
+            subjective="Flared after a long drive.",
+            assessment="Temporary flare.",
+            plan_notes="Continue weekly.",
+        ),
+        dict(
+            days_ago=9,
+            pain_before=6,
+            pain_after=3,
+            points=_BACK,
+            modalities=["manual_needling", "electroacupuncture"],
+            ea_frequency_hz=2,
+            ea_intensity="moderate",
+            pain_medication_doses=6,
+            subjective="Back at work full days.",
+            range_of_motion="Flexion to ankles.",
+            assessment="Improving.",
+            plan_notes="Continue weekly.",
+        ),
+        dict(
+            days_ago=2,
+            pain_before=5,
+            pain_after=3,
+            points=_BACK,
+            modalities=["manual_needling", "cupping"],
+            pain_medication_doses=4,
+            subjective="Only stiff in the mornings.",
+            assessment="Improving; 3 points below baseline.",
+            plan_notes="Weekly once more, then review.",
+        ),
+    ],
+    "Hannah Schmidt": [
+        dict(
+            days_ago=20,
+            pain_before=6,
+            pain_after=4,
+            points="GB20, GB8, TE5, LR3, GV20, PC6",
+            pain_medication_doses=5,
+            subjective="Migraine with aura about twice a month, tension headaches between.",
+            assessment="Episodic migraine.",
+            plan_notes="Weekly for 6 weeks.",
+            position="supine",
+        ),
+        dict(
+            days_ago=13,
+            pain_before=5,
+            pain_after=3,
+            points="GB20, GB8, TE5, LR3, GV20, PC6",
+            pain_medication_doses=3,
+            subjective="One migraine since last visit, shorter than usual.",
+            assessment="Responding.",
+            plan_notes="Continue weekly.",
+            position="supine",
+            adverse_events=[
+                dict(
+                    kind="dizziness",
+                    severity="mild",
+                    causality="possible",
+                    action_taken="Needles out, lay flat, water; fine after ten minutes.",
+                    notes="Had skipped lunch.",
+                )
+            ],
+        ),
+        dict(
+            days_ago=3,
+            pain_before=5,
+            pain_after=None,
+            points="GB20, GB8, TE5, LR3, GV20, PC6",
+            needles_removed=None,
+            subjective="Busy week at university, two headaches.",
+            position="supine",
+            signed=False,
+        ),
+    ],
+    "James O'Brien": [
+        dict(
+            days_ago=10,
+            pain_before=6,
+            pain_after=4,
+            points="GB20, GB21, SI3, SI14, SI15, BL11",
+            modalities=["manual_needling", "cupping"],
+            subjective="Stiff neck after a cycling holiday.",
+            range_of_motion="Rotation L 70°, R 60°.",
+            assessment="Acute-on-chronic neck strain.",
+            plan_notes="Weekly.",
+        ),
+    ],
 }

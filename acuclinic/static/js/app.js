@@ -47,3 +47,143 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   });
 });
+
+// Point completion. A textarea marked data-point-completion offers the WHO points
+// whose code or name matches what is being typed after the last comma; the data
+// comes from the page (<script id="point-reference" type="application/json">).
+// Without JavaScript the field still takes typed codes, and the page lists them.
+const MERIDIAN_ALIASES = {
+  UB: "BL", TW: "TE", SJ: "TE", TB: "TE", DU: "GV", REN: "CV", RN: "CV",
+  LV: "LR", LIV: "LR", P: "PC", H: "HT", K: "KI", KID: "KI",
+};
+const MAX_SUGGESTIONS = 8;
+
+function pointMatches(points, query) {
+  const compact = query.toUpperCase().replace(/[\s.-]/g, "");
+  const code = compact.match(/^([A-Z]+)(\d*)$/);
+  const found = [];
+  if (code) {
+    const meridian = MERIDIAN_ALIASES[code[1]] || code[1];
+    const prefix = meridian + code[2];
+    const exact = points.find((p) => p[0] === prefix);
+    if (exact) found.push(exact);
+    points.forEach((p) => {
+      if (p !== exact && p[0].startsWith(prefix) && /\d/.test(p[0].slice(meridian.length, meridian.length + 1))) {
+        found.push(p);
+      }
+    });
+  }
+  if (query.trim().length >= 2) {
+    const name = query.trim().toLowerCase();
+    points.forEach((p) => {
+      if (!found.includes(p) && p[1].toLowerCase().startsWith(name)) found.push(p);
+    });
+  }
+  return found.slice(0, MAX_SUGGESTIONS);
+}
+
+function setUpPointCompletion(input, points) {
+  const list = document.createElement("ul");
+  list.id = `${input.id}-suggestions`;
+  list.className = "list-group point-suggestions shadow-sm";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Matching points");
+  list.hidden = true;
+  input.after(list);
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", list.id);
+
+  let matches = [];
+  let active = -1;
+
+  const token = () => {
+    const end = input.selectionStart;
+    const before = input.value.slice(0, end);
+    const start = Math.max(before.lastIndexOf(","), before.lastIndexOf(";"), before.lastIndexOf("\n")) + 1;
+    return { start, end, text: before.slice(start) };
+  };
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+
+  const highlight = (index) => {
+    active = index;
+    list.querySelectorAll("[role=option]").forEach((option, i) => {
+      option.classList.toggle("active", i === index);
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    if (index >= 0) input.setAttribute("aria-activedescendant", `${list.id}-${index}`);
+  };
+
+  const choose = (index) => {
+    const { start, end } = token();
+    const after = input.value.slice(end).replace(/^[^,;\n]*/, "");
+    const lead = start > 0 ? " " : "";
+    const text = `${input.value.slice(0, start)}${lead}${matches[index][0]}, `;
+    input.value = text + after.replace(/^[,;]\s*/, "");
+    input.setSelectionRange(text.length, text.length);
+    close();
+    input.focus();
+  };
+
+  const update = () => {
+    const { text } = token();
+    matches = text.trim() ? pointMatches(points, text.trim()) : [];
+    list.replaceChildren(
+      ...matches.map(([code, pinyin, meridian], i) => {
+        const option = document.createElement("li");
+        option.id = `${list.id}-${i}`;
+        option.className = "list-group-item list-group-item-action py-1";
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.dataset.code = code;
+        const strong = document.createElement("strong");
+        strong.textContent = code;
+        option.append(strong, ` ${pinyin} `);
+        const small = document.createElement("small");
+        small.className = "text-body-secondary";
+        small.textContent = meridian;
+        option.append(small);
+        option.addEventListener("mousedown", (event) => {
+          event.preventDefault();
+          choose(i);
+        });
+        return option;
+      }),
+    );
+    list.hidden = matches.length === 0;
+    input.setAttribute("aria-expanded", matches.length ? "true" : "false");
+    highlight(matches.length ? 0 : -1);
+  };
+
+  input.addEventListener("input", update);
+  input.addEventListener("blur", close);
+  input.addEventListener("keydown", (event) => {
+    if (list.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      highlight((active + step + matches.length) % matches.length);
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      choose(active);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const data = document.getElementById("point-reference");
+  if (!data) return;
+  const points = JSON.parse(data.textContent);
+  document.querySelectorAll("textarea[data-point-completion]").forEach((input) => {
+    setUpPointCompletion(input, points);
+  });
+});

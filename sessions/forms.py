@@ -1,0 +1,341 @@
+"""The session form and its parts: what an acupuncturist types at a visit.
+
+Every check runs on the server and reports next to its field. The safety rules of
+CLINICAL.md section 5 run in SessionForm.clean against the patient's intake.
+"""
+
+from django import forms
+from django.utils import timezone
+
+from sessions import points as point_codes
+from sessions.models import TEXT_MAX, Protocol, TreatmentSession
+from sessions.safety import Finding, check_session, refusals, to_acknowledge
+from sessions.selectors import SessionContext
+from sessions.vocabulary import AdverseEventType, Causality, Modality, Severity
+
+MAX_POINTS_TEXT = 1000
+
+# The ranges of the session's numbers, as the model's validators and constraints.
+NUMBER_BOUNDS = {
+    "pain_before": (0, 10),
+    "pain_after": (0, 10),
+    "ea_frequency_hz": (1, 200),
+    "needles_inserted": (0, 200),
+    "needles_removed": (0, 200),
+    "retention_minutes": (0, 120),
+    "pain_medication_doses": (0, 200),
+    "headache_days": (0, 30),
+}
+
+
+def _number_messages(low: int, high: int) -> dict:
+    message = f"Enter a whole number from {low} to {high}."
+    return {"invalid": message, "min_value": message, "max_value": message}
+
+
+def _text_messages(max_length: int) -> dict:
+    return {
+        "max_length": f"Keep this to {max_length} characters or fewer.",
+        "null_characters_not_allowed": "Remove the unusual characters.",
+    }
+
+
+class PointsField(forms.CharField):
+    """Point codes as typed ("GB20 L, UB-23, li4"), cleaned to NeedledPoints."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_POINTS_TEXT)
+        kwargs.setdefault("error_messages", _text_messages(MAX_POINTS_TEXT))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        # The text as typed is checked first (required, length, odd characters).
+        parsed = point_codes.parse_points(super().clean(value))
+        if not parsed.ok:
+            raise forms.ValidationError(parsed.errors(), code="unknown_point")
+        if len(parsed.points) > point_codes.MAX_POINTS:
+            raise forms.ValidationError(
+                f"At most {point_codes.MAX_POINTS} points in one session.", code="too_many"
+            )
+        return parsed.points
+
+    def prepare_value(self, value):
+        if isinstance(value, tuple | list):
+            return point_codes.format_points(value)
+        return value
+
+
+class SessionForm(forms.ModelForm):
+    points = PointsField(
+        required=False,
+        help_text="WHO codes, separated by commas; a side after the code: "
+        "GB20 L, BL23, LI4 R. Bilateral unless a side is given.",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+                "data-point-completion": "",
+            }
+        ),
+    )
+    modalities = forms.MultipleChoiceField(
+        choices=Modality.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose modalities from the list."},
+    )
+    safety_acknowledged = forms.BooleanField(
+        required=False,
+        label="I have read the safety warnings above and will take them into account.",
+    )
+
+    class Meta:
+        model = TreatmentSession
+        fields = [
+            "date",
+            "pain_before",
+            "pain_after",
+            "ea_frequency_hz",
+            "ea_intensity",
+            "needles_inserted",
+            "needles_removed",
+            "needle_count_explanation",
+            "retention_minutes",
+            "position",
+            "subjective",
+            "objective",
+            "range_of_motion",
+            "assessment",
+            "plan_notes",
+            "pain_medication_doses",
+            "headache_days",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "subjective": forms.Textarea(attrs={"rows": 3}),
+            "objective": forms.Textarea(attrs={"rows": 3}),
+            "range_of_motion": forms.Textarea(attrs={"rows": 2}),
+            "assessment": forms.Textarea(attrs={"rows": 2}),
+            "plan_notes": forms.Textarea(attrs={"rows": 2}),
+            "needle_count_explanation": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "pain_before": "Pain before treatment (0-10)",
+            "pain_after": "Pain after treatment (0-10)",
+            "ea_frequency_hz": "Frequency (Hz)",
+            "ea_intensity": "Intensity",
+            "needles_inserted": "Needles inserted",
+            "needles_removed": "Needles removed",
+            "needle_count_explanation": "Needle count discrepancy: what happened",
+            "retention_minutes": "Retention (minutes)",
+            "position": "Patient position",
+            "subjective": "Subjective",
+            "objective": "Objective",
+            "range_of_motion": "Range of motion",
+            "assessment": "Assessment",
+            "plan_notes": "Plan",
+            "pain_medication_doses": "Pain medication doses, last 7 days",
+            "headache_days": "Headache days, last 30 days",
+        }
+        help_texts = {
+            "pain_before": "Numeric rating scale as the patient arrives.",
+            "pain_after": "May be left empty until the needles are out; needed to sign.",
+            "needles_removed": "Count them out; needed to sign.",
+            "needle_count_explanation": "Required to sign when the counts differ.",
+            "subjective": "Patient's report since the last visit.",
+            "objective": "Findings: palpation, posture, tests.",
+            "range_of_motion": "e.g. cervical rotation L 70°, R 45° with pain at end range.",
+            "pain_medication_doses": "Doses of painkillers taken since about a week ago.",
+        }
+
+    def __init__(self, *args, context: SessionContext, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.context = context
+        self.patient = patient
+        self.findings: list[Finding] = []
+        if not context.has_headaches:
+            del self.fields["headache_days"]
+        self.fields["pain_before"].required = True
+        self.fields["pain_before"].error_messages["required"] = "Enter the pain before (0-10)."
+        self.fields["date"].error_messages["required"] = "Enter the date of the visit."
+        self.fields["ea_intensity"].choices = [
+            ("", "Choose…"),
+            *self.fields["ea_intensity"].choices[1:],
+        ]
+        self.fields["position"].choices = [("", "Choose…"), *self.fields["position"].choices[1:]]
+        for name, field in self.fields.items():
+            if name in NUMBER_BOUNDS:
+                low, high = NUMBER_BOUNDS[name]
+                field.min_value, field.max_value = low, high
+                field.widget.attrs.update(min=low, max=high, inputmode="numeric")
+                field.error_messages.update(_number_messages(low, high))
+            elif isinstance(field, forms.CharField) and name != "points":
+                field.error_messages.update(_text_messages(field.max_length or TEXT_MAX))
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["points"] = self.instance.point_list()
+            self.initial["modalities"] = self.instance.modalities
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The visit date cannot be in the future.")
+        if date < self.patient.date_of_birth:
+            raise forms.ValidationError("The visit date is before the patient was born.")
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        modalities = cleaned.get("modalities") or []
+        if Modality.ELECTROACUPUNCTURE in modalities:
+            if cleaned.get("ea_frequency_hz") is None and "ea_frequency_hz" not in self.errors:
+                self.add_error("ea_frequency_hz", "Enter the electroacupuncture frequency.")
+            if not cleaned.get("ea_intensity") and "ea_intensity" not in self.errors:
+                self.add_error("ea_intensity", "Choose the electroacupuncture intensity.")
+        else:
+            cleaned["ea_frequency_hz"] = None
+            cleaned["ea_intensity"] = ""
+        if "points" in cleaned and "modalities" in cleaned:
+            self.findings = check_session(self.context.screening, cleaned["points"], modalities)
+            for finding in refusals(self.findings):
+                self.add_error("modalities", finding.message)
+            if to_acknowledge(self.findings) and not cleaned.get("safety_acknowledged"):
+                self.add_error(
+                    "safety_acknowledged",
+                    "Tick to confirm you have read the safety warnings before saving.",
+                )
+        return cleaned
+
+    def to_acknowledge(self) -> list[Finding]:
+        return to_acknowledge(self.findings)
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type", choices=[("", "Choose…"), *AdverseEventType.choices], required=False
+    )
+    severity = forms.ChoiceField(choices=[("", "Choose…"), *Severity.choices], required=False)
+    causality = forms.ChoiceField(
+        label="Causality (WHO-UMC)", choices=[("", "Choose…"), *Causality.choices], required=False
+    )
+    action_taken = forms.CharField(
+        max_length=500, required=False, error_messages=_text_messages(500)
+    )
+    notes = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=_text_messages(2000),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("DELETE"):
+            return cleaned
+        started = any(
+            cleaned.get(name) for name in ("kind", "severity", "causality", "action_taken", "notes")
+        )
+        if started:
+            for name, message in (
+                ("kind", "Choose the type of adverse event."),
+                ("severity", "Choose the severity."),
+                ("causality", "Choose the causality."),
+            ):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    @property
+    def is_filled(self) -> bool:
+        return bool(self.cleaned_data.get("kind")) and not self.cleaned_data.get("DELETE")
+
+
+class BaseAdverseEventFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": "This form was incomplete. Reload the page and try again.",
+        "too_many_forms": "At most %(num)d adverse events in one session.",
+    }
+
+    def rows(self) -> list[dict]:
+        fields = ("kind", "severity", "causality", "action_taken", "notes")
+        return [
+            {name: form.cleaned_data[name] for name in fields}
+            for form in self.forms
+            if form.is_filled
+        ]
+
+
+MAX_ADVERSE_EVENTS = 20
+ADVERSE_EVENTS_PREFIX = "adverse_events"
+AdverseEventFormSet = forms.formset_factory(
+    AdverseEventForm,
+    formset=BaseAdverseEventFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=MAX_ADVERSE_EVENTS,
+    validate_max=True,
+    absolute_max=MAX_ADVERSE_EVENTS,
+)
+
+
+def adverse_event_formset(data=None, *, initial=None, extra_row=False):
+    formset = AdverseEventFormSet(data, initial=initial or [], prefix=ADVERSE_EVENTS_PREFIX)
+    if extra_row and formset.total_form_count() < MAX_ADVERSE_EVENTS:
+        # "Add an adverse event": the same rows again, and one more, nothing lost.
+        data = data.copy()
+        total = f"{ADVERSE_EVENTS_PREFIX}-TOTAL_FORMS"
+        data[total] = str(formset.total_form_count() + 1)
+        formset = AdverseEventFormSet(data, initial=initial or [], prefix=ADVERSE_EVENTS_PREFIX)
+    for form in formset.forms:
+        form.fields["DELETE"].label = "Remove this adverse event"
+    return formset
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A correction or addition. The signed note stays as it was.",
+        error_messages={"required": "Write the addendum first.", **_text_messages(TEXT_MAX)},
+    )
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this draft discarded?",
+        max_length=200,
+        help_text="e.g. logged on the wrong patient's chart. The draft is kept, marked discarded.",
+        error_messages={"required": "Give a reason.", **_text_messages(200)},
+    )
+
+
+class ProtocolForm(forms.ModelForm):
+    points = PointsField(
+        required=True,
+        help_text="WHO codes, separated by commas; a side after the code: GB20 L, BL23, LI4.",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-point-completion": "",
+            }
+        ),
+        error_messages={"required": "List at least one point."},
+    )
+
+    class Meta:
+        model = Protocol
+        fields = ["name", "description", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"is_active": "Offer this protocol on the session form"}
+        help_texts = {"name": "e.g. Neck tension headache"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["points"] = self.instance.points
+        self.fields["name"].error_messages.update(_text_messages(100))
+        self.fields["description"].error_messages.update(_text_messages(2000))

@@ -1,0 +1,392 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from intake.models import Patient
+from sessions import points as point_codes
+from sessions.vocabulary import (
+    AdverseEventType,
+    Causality,
+    ElectroIntensity,
+    Modality,
+    Position,
+    Severity,
+    Side,
+)
+
+TEXT_MAX = 5000
+
+
+def _range(field: str, low: int, high: int) -> Q:
+    """An optional whole number within [low, high]."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def _whole(low: int, high: int):
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class Point(models.Model):
+    """One of the 361 WHO standard acupuncture points (CLINICAL.md section 4).
+
+    Reference data, loaded by a migration from sessions/data/who_points.csv.
+    """
+
+    code = models.CharField(max_length=5, unique=True)
+    meridian = models.CharField(max_length=2)
+    number = models.PositiveSmallIntegerField()
+    pinyin = models.CharField(max_length=40)
+
+    class Meta:
+        # The standard's order: meridian by meridian, as the data file lists them.
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meridian", "number"], name="treatment_sessions_point_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.pinyin}"
+
+    @property
+    def meridian_name(self) -> str:
+        return point_codes.MERIDIAN_NAMES[self.meridian]
+
+
+class Protocol(models.Model):
+    """A named, reusable set of points, e.g. "Neck tension headache"."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(max_length=2000, blank=True)
+    # Canonical text, as sessions.points.format_points writes it: "GB20, GB21, LI4".
+    points = models.TextField(max_length=1000)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def needled_points(self) -> tuple[point_codes.NeedledPoint, ...]:
+        return point_codes.parse_points(self.points).points
+
+
+class TreatmentSessionQuerySet(models.QuerySet):
+    def stale_drafts(self, *, user, older_than=timedelta(hours=24)):
+        """The user's unsigned drafts started more than a day ago."""
+        return self.filter(
+            created_by=user,
+            status=TreatmentSession.Status.DRAFT,
+            created_at__lt=timezone.now() - older_than,
+        )
+
+    def for_chart(self):
+        """Everything the chart's session list shows, in a constant number of queries."""
+        return (
+            self.exclude(status=TreatmentSession.Status.DISCARDED)
+            .select_related("created_by")
+            .prefetch_related(
+                models.Prefetch(
+                    "needled_points", queryset=SessionPoint.objects.select_related("point")
+                ),
+                "adverse_events",
+            )
+            .order_by("-date", "-created_at")
+        )
+
+
+class TreatmentSession(models.Model):
+    """What happened at one visit, as the acupuncturist logged it (CLINICAL.md section 3).
+
+    A draft until its author signs it; then read-only, corrected only by addenda.
+    Nothing is deleted: a draft logged in error is discarded with a reason.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+        DISCARDED = "discarded", "Discarded"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="treatment_sessions"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    date = models.DateField()
+
+    pain_before = models.PositiveSmallIntegerField(validators=_whole(0, 10))
+    pain_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=_whole(0, 10))
+
+    modalities = models.JSONField(default=list, blank=True)
+    ea_frequency_hz = models.PositiveSmallIntegerField(
+        "electroacupuncture frequency (Hz)", null=True, blank=True, validators=_whole(1, 200)
+    )
+    ea_intensity = models.CharField(
+        "electroacupuncture intensity", max_length=10, choices=ElectroIntensity.choices, blank=True
+    )
+    needles_inserted = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=_whole(0, 200)
+    )
+    needles_removed = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=_whole(0, 200)
+    )
+    needle_count_explanation = models.TextField(max_length=2000, blank=True)
+    retention_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=_whole(0, 120)
+    )
+    position = models.CharField(max_length=12, choices=Position.choices, blank=True)
+
+    subjective = models.TextField(max_length=TEXT_MAX, blank=True)
+    objective = models.TextField(max_length=TEXT_MAX, blank=True)
+    range_of_motion = models.TextField(max_length=2000, blank=True)
+    assessment = models.TextField(max_length=TEXT_MAX, blank=True)
+    plan_notes = models.TextField("plan", max_length=TEXT_MAX, blank=True)
+
+    pain_medication_doses = models.PositiveSmallIntegerField(
+        "pain medication doses in the last 7 days",
+        null=True,
+        blank=True,
+        validators=_whole(0, 200),
+    )
+    headache_days = models.PositiveSmallIntegerField(
+        "headache days in the last 30 days", null=True, blank=True, validators=_whole(0, 30)
+    )
+
+    # The author, who alone edits the draft and signs it.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="treatment_sessions",
+        verbose_name="practitioner",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discard_reason = models.CharField(max_length=200, blank=True)
+
+    objects = TreatmentSessionQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("sign_treatmentsession", "Can sign a treatment session note")]
+        indexes = [
+            # The chart's session list and the previous session: a patient's, newest first.
+            models.Index(fields=["patient", "-date"], name="tsession_patient_date"),
+            # The dashboard's unsigned drafts: an author's drafts by age.
+            models.Index(
+                fields=["created_by", "status", "created_at"], name="tsession_author_status"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "signed", "discarded"]),
+                name="treatment_sessions_session_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_before__gte=0, pain_before__lte=10),
+                name="treatment_sessions_session_pain_before_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("pain_after", 0, 10),
+                name="treatment_sessions_session_pain_after_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("ea_frequency_hz", 1, 200),
+                name="treatment_sessions_session_ea_frequency_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("needles_inserted", 0, 200),
+                name="treatment_sessions_session_needles_inserted_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("needles_removed", 0, 200),
+                name="treatment_sessions_session_needles_removed_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("retention_minutes", 0, 120),
+                name="treatment_sessions_session_retention_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("pain_medication_doses", 0, 200),
+                name="treatment_sessions_session_medication_doses_range",
+            ),
+            models.CheckConstraint(
+                condition=_range("headache_days", 0, 30),
+                name="treatment_sessions_session_headache_days_range",
+            ),
+            # A signed note is complete: who signed, when, pain after, both needle
+            # counts, and an explanation when the counts differ.
+            models.CheckConstraint(
+                condition=~Q(status="signed")
+                | (
+                    Q(
+                        signed_at__isnull=False,
+                        signed_by__isnull=False,
+                        pain_after__isnull=False,
+                        needles_inserted__isnull=False,
+                        needles_removed__isnull=False,
+                    )
+                    & (
+                        Q(needles_inserted=models.F("needles_removed"))
+                        | ~Q(needle_count_explanation="")
+                    )
+                ),
+                name="treatment_sessions_session_signed_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="discarded")
+                | Q(discarded_at__isnull=False, discarded_by__isnull=False) & ~Q(discard_reason=""),
+                name="treatment_sessions_session_discarded_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Session {self.date:%Y-%m-%d} ({self.get_status_display()})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.status == self.Status.DISCARDED
+
+    @property
+    def needle_count_mismatch(self) -> bool:
+        return (
+            self.needles_inserted is not None
+            and self.needles_removed is not None
+            and self.needles_inserted != self.needles_removed
+        )
+
+    @property
+    def needle_counts_unexplained(self) -> bool:
+        return self.needle_count_mismatch and not self.needle_count_explanation.strip()
+
+    @property
+    def uses_electroacupuncture(self) -> bool:
+        return Modality.ELECTROACUPUNCTURE in (self.modalities or ())
+
+    def modality_labels(self) -> list[str]:
+        labels = dict(Modality.choices)
+        return [labels.get(value, value) for value in self.modalities or ()]
+
+    def point_list(self) -> tuple[point_codes.NeedledPoint, ...]:
+        """The points needled, in order (uses the prefetched needled_points if any)."""
+        return tuple(
+            point_codes.NeedledPoint(row.point.code, row.side) for row in self.needled_points.all()
+        )
+
+    def points_text(self) -> str:
+        return point_codes.format_points(self.point_list())
+
+
+class SessionPoint(models.Model):
+    """A point needled in a session, with its side."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.CASCADE, related_name="needled_points"
+    )
+    point = models.ForeignKey(Point, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "point"], name="treatment_sessions_sessionpoint_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=["bilateral", "left", "right", "midline"]),
+                name="treatment_sessions_sessionpoint_side_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return str(point_codes.NeedledPoint(self.point.code, self.side))
+
+
+class AdverseEvent(models.Model):
+    """Something that went wrong at a session (CLINICAL.md section 3)."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.CASCADE, related_name="adverse_events"
+    )
+    kind = models.CharField("type", max_length=20, choices=AdverseEventType.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    causality = models.CharField(max_length=10, choices=Causality.choices)
+    action_taken = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+
+class SafetyAcknowledgement(models.Model):
+    """A safety warning the practitioner read and accepted before saving the session."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.CASCADE, related_name="safety_acknowledgements"
+    )
+    rule = models.CharField(max_length=30)
+    warning = models.TextField(max_length=1000)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["acknowledged_at", "id"]
+
+    def __str__(self):
+        return f"{self.rule} acknowledged by {self.acknowledged_by}"
+
+
+class SessionAddendum(models.Model):
+    """A correction or addition to a signed note: the note itself never changes."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField(max_length=TEXT_MAX)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "session addenda"
+
+    def __str__(self):
+        return f"Addendum by {self.created_by} at {self.created_at:%Y-%m-%d %H:%M}"

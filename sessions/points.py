@@ -1,0 +1,237 @@
+"""Acupuncture point codes as practitioners type them (CLINICAL.md section 4).
+
+Pure functions, no database: the WHO standard's 361 points are known from the
+per-meridian counts, so "BL68" is rejected without a lookup. Names for completion
+and display come from the Point table, loaded from sessions/data/who_points.csv.
+
+    >>> parse_points("GB20 L, UB-23, li 4, Du20").points
+    (NeedledPoint(code='GB20', side='left'), NeedledPoint(code='BL23', side='bilateral'),
+     NeedledPoint(code='LI4', side='bilateral'), NeedledPoint(code='GV20', side='midline'))
+"""
+
+import re
+from dataclasses import dataclass
+
+# WHO Standard Acupuncture Point Locations: 361 points on 14 meridians, in the
+# standard's order.
+MERIDIAN_POINT_COUNTS = {
+    "LU": 11,
+    "LI": 20,
+    "ST": 45,
+    "SP": 21,
+    "HT": 9,
+    "SI": 19,
+    "BL": 67,
+    "KI": 27,
+    "PC": 9,
+    "TE": 23,
+    "GB": 44,
+    "LR": 14,
+    "GV": 28,
+    "CV": 24,
+}
+
+MERIDIAN_NAMES = {
+    "LU": "Lung",
+    "LI": "Large Intestine",
+    "ST": "Stomach",
+    "SP": "Spleen",
+    "HT": "Heart",
+    "SI": "Small Intestine",
+    "BL": "Bladder",
+    "KI": "Kidney",
+    "PC": "Pericardium",
+    "TE": "Triple Energizer",
+    "GB": "Gallbladder",
+    "LR": "Liver",
+    "GV": "Governor Vessel",
+    "CV": "Conception Vessel",
+}
+
+# The vessels on the midline carry no side.
+MIDLINE_MERIDIANS = frozenset({"GV", "CV"})
+
+# Other spellings in common use, upper case, to the WHO code.
+MERIDIAN_ALIASES = {
+    **{code: code for code in MERIDIAN_POINT_COUNTS},
+    "UB": "BL",
+    "TW": "TE",
+    "SJ": "TE",
+    "TB": "TE",
+    "DU": "GV",
+    "REN": "CV",
+    "RN": "CV",
+    "LV": "LR",
+    "LIV": "LR",
+    "P": "PC",
+    "H": "HT",
+    "K": "KI",
+    "KID": "KI",
+}
+
+BILATERAL = "bilateral"
+LEFT = "left"
+RIGHT = "right"
+MIDLINE = "midline"
+
+_SIDE_WORDS = {
+    "l": LEFT,
+    "lt": LEFT,
+    "left": LEFT,
+    "r": RIGHT,
+    "rt": RIGHT,
+    "right": RIGHT,
+    "b": BILATERAL,
+    "bl": BILATERAL,
+    "bil": BILATERAL,
+    "bilat": BILATERAL,
+    "bilateral": BILATERAL,
+    "both": BILATERAL,
+}
+_SIDE_SHORT = {LEFT: "L", RIGHT: "R"}
+
+MAX_POINTS = 60
+
+# A code: letters, an optional space, hyphen or dot, a number; then an optional side
+# written after it ("GB20 L", "GB20L", "GB20 (R)", "BL23 bilat"). A side word must
+# end there, so "LI4 LU7" reads as two codes, not LI4 on the left.
+_TOKEN = re.compile(
+    r"""
+    (?P<meridian>[A-Za-z]+) \s* [-.]? \s* (?P<number>\d+)
+    (?: \s* \(? \s* (?P<side>bilateral|bilat|both|bil|left|right|lt|rt|bl|l|r|b) \s* \)?
+        (?![A-Za-z0-9]) )?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+# What may stand between codes.
+_SEPARATORS = re.compile(r"[\s,;+/&]+|\band\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NeedledPoint:
+    code: str
+    side: str
+
+    @property
+    def meridian(self) -> str:
+        return self.code.rstrip("0123456789")
+
+    def __str__(self) -> str:
+        short = _SIDE_SHORT.get(self.side)
+        return f"{self.code} {short}" if short else self.code
+
+
+@dataclass(frozen=True)
+class ParsedPoints:
+    points: tuple[NeedledPoint, ...]
+    # What was typed that is not a WHO code, as typed, in order, once each.
+    unknown: tuple[str, ...] = ()
+    # Codes on the midline (GV, CV) that were given a side.
+    sided_midline: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.unknown and not self.sided_midline
+
+    def errors(self) -> list[str]:
+        """Messages for a form: every problem named, one sentence each."""
+        messages = []
+        if self.unknown:
+            names = ", ".join(self.unknown)
+            if len(self.unknown) == 1:
+                messages.append(f"Not a WHO point code: {names}.")
+            else:
+                messages.append(f"Not WHO point codes: {names}.")
+        if self.sided_midline:
+            names = ", ".join(self.sided_midline)
+            single = len(self.sided_midline) == 1
+            messages.append(
+                f"{names} {'is' if single else 'are'} on the midline and "
+                f"{'takes' if single else 'take'} no side (L / R)."
+            )
+        return messages
+
+
+def is_known_code(code: str) -> bool:
+    meridian, number = code.rstrip("0123456789"), code[len(code.rstrip("0123456789")) :]
+    count = MERIDIAN_POINT_COUNTS.get(meridian)
+    return bool(count and number and not number.startswith("0") and 1 <= int(number) <= count)
+
+
+def all_codes() -> list[str]:
+    """The 361 codes in the standard's order."""
+    return [
+        f"{meridian}{number}"
+        for meridian, count in MERIDIAN_POINT_COUNTS.items()
+        for number in range(1, count + 1)
+    ]
+
+
+def normalise_code(meridian: str, number: str) -> str | None:
+    """ "ub", "23" -> "BL23"; None when it is not a WHO point."""
+    canonical = MERIDIAN_ALIASES.get(meridian.upper())
+    if canonical is None:
+        return None
+    code = f"{canonical}{int(number)}" if number.isdigit() and len(number) <= 3 else None
+    return code if code and is_known_code(code) else None
+
+
+def default_side(code: str) -> str:
+    return MIDLINE if code.rstrip("0123456789") in MIDLINE_MERIDIANS else BILATERAL
+
+
+def _merge_sides(first: str, second: str) -> str:
+    """The same point written twice: left and right together are both sides."""
+    return first if first == second else BILATERAL
+
+
+def parse_points(text: str) -> ParsedPoints:
+    """Read a typed list of points; never raises.
+
+    Aliases and spellings are normalised, duplicates dropped (a point given for
+    the left and then the right becomes bilateral), and everything that is not a
+    WHO code is collected, as typed, in `unknown`.
+    """
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    sided_midline: list[str] = []
+    position = 0
+
+    def leftover(chunk: str) -> None:
+        for word in _SEPARATORS.split(chunk):
+            if word and word not in unknown:
+                unknown.append(word)
+
+    for match in _TOKEN.finditer(text):
+        leftover(text[position : match.start()])
+        position = match.end()
+        code = normalise_code(match["meridian"], match["number"])
+        if code is None:
+            typed = " ".join(match.group(0).split())
+            if typed not in unknown:
+                unknown.append(typed)
+            continue
+        side = default_side(code)
+        if match["side"]:
+            if side == MIDLINE:
+                if code not in sided_midline:
+                    sided_midline.append(code)
+                continue
+            side = _SIDE_WORDS[match["side"].lower()]
+        found[code] = _merge_sides(found[code], side) if code in found else side
+    leftover(text[position:])
+    return ParsedPoints(
+        points=tuple(NeedledPoint(code, side) for code, side in found.items()),
+        unknown=tuple(unknown),
+        sided_midline=tuple(sided_midline),
+    )
+
+
+def format_points(points) -> str:
+    """The canonical way to write a list of points: "GB20 L, BL23, GV20"."""
+    return ", ".join(str(point) for point in points)
+
+
+def merge_points(first, second) -> tuple[NeedledPoint, ...]:
+    """Two lists as one, in order, each point once (as parse_points merges them)."""
+    return parse_points(f"{format_points(first)}, {format_points(second)}").points
