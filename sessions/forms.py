@@ -4,6 +4,8 @@ Every check runs on the server and reports next to its field. The safety rules o
 CLINICAL.md section 5 run in SessionForm.clean against the patient's intake.
 """
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
@@ -86,6 +88,7 @@ class SessionForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose modalities from the list."},
     )
+    form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     safety_acknowledged = forms.BooleanField(
         required=False,
         label="I have read the safety warnings above and will take them into account.",
@@ -176,6 +179,8 @@ class SessionForm(forms.ModelForm):
         if self.instance.pk is not None and not self.is_bound:
             self.initial["points"] = self.instance.point_list()
             self.initial["modalities"] = self.instance.modalities
+        if self.instance.pk is None and not self.is_bound:
+            self.initial["form_token"] = uuid.uuid4()
 
     def clean_date(self):
         date = self.cleaned_data["date"]

@@ -128,6 +128,9 @@ class TreatmentSession(models.Model):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="treatment_sessions"
     )
+    # The new-session form's one-time token: the same form sent twice (a double
+    # click, a retried request) makes one session, not two.
+    form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     date = models.DateField()
 

@@ -82,7 +82,6 @@ _SIDE_WORDS = {
     "rt": RIGHT,
     "right": RIGHT,
     "b": BILATERAL,
-    "bl": BILATERAL,
     "bil": BILATERAL,
     "bilat": BILATERAL,
     "bilateral": BILATERAL,
@@ -92,19 +91,21 @@ _SIDE_SHORT = {LEFT: "L", RIGHT: "R"}
 
 MAX_POINTS = 60
 
-# A code: letters, an optional space, hyphen or dot, a number; then an optional side
-# written after it ("GB20 L", "GB20L", "GB20 (R)", "BL23 bilat"). A side word must
-# end there, so "LI4 LU7" reads as two codes, not LI4 on the left.
+# A code: one to three letters (not the end of a longer word), an optional space,
+# hyphen or dot, a number; then an optional side written after it ("GB20 L", "GB20L",
+# "GB20 (R)", "BL23 bilat"). A side word must end there and not be followed by a
+# number, so "LI4 LU7" and "GB20 BL 23" read as two codes. ASCII only: no Unicode
+# case folding turns a dotless i into a side or a long s into ST.
 _TOKEN = re.compile(
     r"""
-    (?P<meridian>[A-Za-z]+) \s* [-.]? \s* (?P<number>\d+)
-    (?: \s* \(? \s* (?P<side>bilateral|bilat|both|bil|left|right|lt|rt|bl|l|r|b) \s* \)?
-        (?![A-Za-z0-9]) )?
+    (?<![A-Za-z]) (?P<meridian>[A-Za-z]{1,3}) \s* [-.]? \s* (?P<number>\d+)
+    (?: \s* \(? \s* (?P<side>bilateral|bilat|both|bil|left|right|lt|rt|l|r|b) \s* \)?
+        (?![A-Za-z0-9]) (?!\s*[-.]?\s*\d) )?
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
 # What may stand between codes.
-_SEPARATORS = re.compile(r"[\s,;+/&]+|\band\b", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[\s,;+/&]+|\band\b", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -233,5 +234,7 @@ def format_points(points) -> str:
 
 
 def merge_points(first, second) -> tuple[NeedledPoint, ...]:
-    """Two lists as one, in order, each point once (as parse_points merges them)."""
-    return parse_points(f"{format_points(first)}, {format_points(second)}").points
+    """The first list, then the points of the second it lacks: a protocol added to
+    what was typed keeps the sides typed."""
+    codes = {point.code for point in first}
+    return (*first, *(point for point in second if point.code not in codes))

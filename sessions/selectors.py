@@ -81,4 +81,4 @@ def chart_sessions(patient: Patient, intake: Intake | None, page_number) -> dict
         for finding in check_session(screening_from(intake), (), ())
         if finding.rule == Rule.BLEEDING_RISK
     ]
-    return {"sessions_page": page, "session_cautions": cautions}
+    return {"show_sessions": True, "sessions_page": page, "session_cautions": cautions}

@@ -4,7 +4,9 @@ A session is a draft its author may change; signing makes it read-only for good.
 Corrections after that are addenda. Nothing here deletes a session.
 """
 
-from django.db import transaction
+import uuid
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
@@ -107,20 +109,35 @@ def session_save(
     adverse_events: list[dict],
     acknowledged: list[Finding],
     user: User,
+    form_token: uuid.UUID | None = None,
 ) -> TreatmentSession:
     """Create a draft, or change the user's own draft, with its points and adverse events.
 
-    `acknowledged` are the safety warnings the user ticked to accept.
+    `acknowledged` are the safety warnings the user ticked to accept. A new session's
+    `form_token` makes the create idempotent: a form sent again returns the session
+    the first sending made, unchanged.
     """
+    if session is None and form_token is not None:
+        existing = TreatmentSession.objects.filter(form_token=form_token).first()
+        if existing is not None:
+            return existing
     if session is None:
-        session = TreatmentSession(patient=patient, created_by=user)
+        session = TreatmentSession(patient=patient, created_by=user, form_token=form_token)
     else:
         session = _lock(session)
         _check_editable(session, user)
     for field in SESSION_FIELDS:
         if field in data:
             setattr(session, field, data[field])
-    session.save()
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError:
+        # The same form, sent twice at once: the other request made the session.
+        existing = TreatmentSession.objects.filter(form_token=form_token).first()
+        if form_token is None or existing is None:
+            raise
+        return existing
     _store_points(session, points)
     session.adverse_events.all().delete()
     AdverseEvent.objects.bulk_create(

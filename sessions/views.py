@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from intake.access import get_patient_for
 from sessions import points as point_codes
 from sessions.access import get_session_for
 from sessions.forms import (
+    MAX_POINTS_TEXT,
     AddendumForm,
     DiscardForm,
     ProtocolForm,
@@ -81,7 +83,8 @@ def _quietly(form_or_formset):
 def _with_protocol(data, protocol: Protocol):
     """The POSTed data with the protocol's points added to those typed."""
     data = data.copy()
-    typed = point_codes.parse_points(data.get("points", ""))
+    text = data.get("points", "")
+    typed = point_codes.parse_points(text if len(text) <= MAX_POINTS_TEXT else "?")
     if typed.ok:
         data["points"] = point_codes.format_points(
             point_codes.merge_points(typed.points, protocol.needled_points)
@@ -126,6 +129,7 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
                     adverse_events=formset.rows(),
                     acknowledged=form.to_acknowledge(),
                     user=request.user,
+                    form_token=form.cleaned_data.get("form_token") if session is None else None,
                 )
             except SessionNotEditable as refused:
                 messages.error(request, str(refused))
@@ -162,6 +166,10 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
 
 
 def _sign(request, session: TreatmentSession):
+    if session.is_signed and session.signed_by_id == request.user.pk:
+        # The same "sign" sent twice: the first one did it.
+        messages.success(request, "Note signed. It is now read-only; corrections are addenda.")
+        return redirect("treatment_sessions:session_detail", code=session.code)
     screening = screening_from(screening_intake(session.patient))
     try:
         session_sign(session=session, user=request.user, screening=screening)
@@ -175,6 +183,7 @@ def _sign(request, session: TreatmentSession):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.add_treatmentsession", raise_exception=True)
 def session_create_view(request, code):
@@ -186,6 +195,7 @@ def session_create_view(request, code):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.change_treatmentsession", raise_exception=True)
 def session_edit_view(request, code):
@@ -198,17 +208,12 @@ def session_edit_view(request, code):
 
 
 def _detail_page(request, session: TreatmentSession, *, addendum_form=None):
-    session = (
-        TreatmentSession.objects.select_related(
-            "patient", "created_by", "signed_by", "discarded_by"
-        )
-        .prefetch_related(
-            "needled_points__point",
-            "adverse_events",
-            "safety_acknowledgements__acknowledged_by",
-            "addenda__created_by",
-        )
-        .get(pk=session.pk)
+    prefetch_related_objects(
+        [session],
+        "needled_points__point",
+        "adverse_events",
+        "safety_acknowledgements__acknowledged_by",
+        "addenda__created_by",
     )
     is_author = session.created_by_id == request.user.pk
     problems = []
@@ -234,6 +239,7 @@ def _detail_page(request, session: TreatmentSession, *, addendum_form=None):
 
 
 @never_cache
+@require_safe
 @login_required
 def session_detail(request, code):
     return _detail_page(request, get_session_for(request.user, code))
@@ -268,6 +274,7 @@ def addendum_create_view(request, code):
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.change_treatmentsession", raise_exception=True)
 def session_discard_view(request, code):
@@ -291,6 +298,7 @@ def session_discard_view(request, code):
 # --- Protocols ----------------------------------------------------------------------
 
 
+@require_safe
 @login_required
 @permission_required("treatment_sessions.view_protocol", raise_exception=True)
 def protocol_list(request):
@@ -298,12 +306,14 @@ def protocol_list(request):
     return render(request, "sessions/protocol_list.html", {"protocols": protocols})
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.add_protocol", raise_exception=True)
 def protocol_create_view(request):
     return _protocol_form(request, protocol=None)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.change_protocol", raise_exception=True)
 def protocol_edit_view(request, code):

@@ -17,6 +17,13 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every factory user gets a hashed password; the production hasher is slow on
+    # purpose. Tests only need passwords to check, not to resist cracking.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def front_desk(db):
     return UserFactory(username="desk", role=roles.FRONT_DESK)

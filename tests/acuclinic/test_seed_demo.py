@@ -9,6 +9,7 @@ from django.urls import reverse
 from acuclinic import roles
 from acuclinic.models import User
 from intake.models import Intake, IntakeInvitation, Patient
+from sessions.models import AdverseEvent, Protocol, SessionPoint, TreatmentSession
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,36 @@ def test_the_demo_intake_link_opens_the_patient_form(settings, client):
     response = client.get(link, follow=True)
     assert response.status_code == 200
     assert b"Step 1 of 6" in response.content
+
+
+def test_demo_data_has_a_realistic_history_of_sessions(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=None)
+    counts = (TreatmentSession.objects.count(), SessionPoint.objects.count())
+    call_command("seed_demo", stdout=None)
+    assert (TreatmentSession.objects.count(), SessionPoint.objects.count()) == counts
+
+    sessions = TreatmentSession.objects.all()
+    assert sessions.filter(status="signed").count() >= 10
+    assert sessions.values("patient").distinct().count() >= 3
+    # Several visits per patient, with pain falling over the course.
+    holloway = list(
+        sessions.filter(patient__last_name="Holloway")
+        .order_by("date")
+        .values_list("pain_before", flat=True)
+    )
+    assert len(holloway) >= 4 and holloway[-1] < holloway[0]
+    # What a clinic meets: an adverse event, a needle count that did not match (explained),
+    # electroacupuncture with its settings, and an unsigned draft older than a day.
+    assert AdverseEvent.objects.exists()
+    mismatch = sessions.get(needles_inserted=12, needles_removed=11)
+    assert mismatch.is_signed and mismatch.needle_count_explanation
+    assert any(s.uses_electroacupuncture and s.ea_frequency_hz for s in sessions)
+    acupuncturist = User.objects.get(username="acupuncturist")
+    assert TreatmentSession.objects.stale_drafts(user=acupuncturist).count() == 1
+    assert Protocol.objects.filter(name="Neck tension headache", is_active=True).exists()
+
+    client.force_login(acupuncturist)
+    chart = client.get(reverse("intake:patient_detail", kwargs={"code": mismatch.patient.code}))
+    assert b'data-alert="needle-count"' in chart.content
+    assert b"Unsigned notes older than 24 hours" in client.get("/").content

@@ -1,0 +1,526 @@
+"""Acupuncture point codes (CLINICAL.md section 4): the WHO reference table, the parser
+of what practitioners type, and the points field of the session form."""
+
+import re
+import time
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from sessions.models import Point, SessionPoint, TreatmentSession
+from sessions.points import (
+    MERIDIAN_ALIASES,
+    NeedledPoint,
+    ParsedPoints,
+    all_codes,
+    format_points,
+    parse_points,
+)
+from tests.factories import IntakeFactory
+
+# CLINICAL.md section 4, written out here so that a change to the module's own table
+# shows up as a failure rather than a new expectation.
+WHO_MERIDIANS = {
+    "LU": 11,
+    "LI": 20,
+    "ST": 45,
+    "SP": 21,
+    "HT": 9,
+    "SI": 19,
+    "BL": 67,
+    "KI": 27,
+    "PC": 9,
+    "TE": 23,
+    "GB": 44,
+    "LR": 14,
+    "GV": 28,
+    "CV": 24,
+}
+MIDLINE = {"GV", "CV"}
+
+# Other spellings practitioners type (CLINICAL.md section 4), by WHO meridian code.
+SPELLINGS = {
+    **{meridian: [meridian] for meridian in WHO_MERIDIANS},
+    "BL": ["BL", "UB"],
+    "TE": ["TE", "TW", "SJ", "TB"],
+    "GV": ["GV", "Du"],
+    "CV": ["CV", "Ren", "RN"],
+    "LR": ["LR", "LV"],
+    "PC": ["PC", "P"],
+    "HT": ["HT", "H"],
+}
+# How a side may be written after a code.
+SIDE_SPELLINGS = {
+    "left": ["L", "l", "left", "Left", "LEFT", "(L)", "(l)"],
+    "right": ["R", "r", "right", "Right", "RIGHT", "(R)", "(r)"],
+    "bilateral": ["", "bilateral", "Bilateral"],
+    "midline": [""],
+}
+
+
+def _meridian_and_number(code: str) -> tuple[str, int]:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", code)
+    assert match, code
+    return match[1], int(match[2])
+
+
+def _points(*pairs) -> tuple[NeedledPoint, ...]:
+    return tuple(NeedledPoint(code, side) for code, side in pairs)
+
+
+# --- The WHO reference table ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_point_table_holds_the_361_who_points():
+    assert Point.objects.count() == 361
+
+
+@pytest.mark.django_db
+def test_each_meridian_has_the_number_of_points_of_the_who_standard():
+    counts = dict(
+        Point.objects.values_list("meridian").annotate(n=Count("id")).values_list("meridian", "n")
+    )
+    assert counts == WHO_MERIDIANS
+    assert sum(WHO_MERIDIANS.values()) == 361
+
+
+@pytest.mark.django_db
+def test_point_codes_are_meridian_and_number_without_spaces_and_numbered_without_gaps():
+    numbers = {meridian: [] for meridian in WHO_MERIDIANS}
+    for point in Point.objects.all():
+        assert point.code == f"{point.meridian}{point.number}"
+        numbers[point.meridian].append(point.number)
+    for meridian, count in WHO_MERIDIANS.items():
+        assert sorted(numbers[meridian]) == list(range(1, count + 1)), meridian
+
+
+@pytest.mark.django_db
+def test_every_point_has_a_pinyin_name():
+    assert not Point.objects.filter(pinyin="").exists()
+    assert all(name.strip() for name in Point.objects.values_list("pinyin", flat=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("code", "pinyin"),
+    [
+        ("LI4", "Hegu"),
+        ("GB20", "Fengchi"),
+        ("ST36", "Zusanli"),
+        ("BL23", "Shenshu"),
+        ("GV20", "Baihui"),
+    ],
+)
+def test_well_known_points_carry_their_names(code, pinyin):
+    assert Point.objects.get(code=code).pinyin == pinyin
+
+
+@pytest.mark.django_db
+def test_all_codes_are_the_codes_of_the_point_table_in_the_standards_order():
+    assert all_codes() == list(Point.objects.order_by("id").values_list("code", flat=True))
+
+
+def test_all_codes_lists_361_distinct_codes():
+    codes = all_codes()
+    assert len(codes) == len(set(codes)) == 361
+
+
+# --- Parsing what practitioners type ------------------------------------------------------
+
+
+def test_the_example_from_the_contract_reads_as_three_points_with_their_sides():
+    assert parse_points("GB20 L, BL23, li4") == ParsedPoints(
+        points=_points(("GB20", "left"), ("BL23", "bilateral"), ("LI4", "bilateral"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("LI4", "LI4"),
+        ("li4", "LI4"),
+        ("LI 4", "LI4"),
+        ("LI-4", "LI4"),
+        ("UB-23", "BL23"),
+        ("ub23", "BL23"),
+        ("Du20", "GV20"),
+        ("TW5", "TE5"),
+        ("SJ5", "TE5"),
+        ("TB5", "TE5"),
+        ("Ren12", "CV12"),
+        ("RN12", "CV12"),
+        ("LV3", "LR3"),
+        ("P6", "PC6"),
+        ("H7", "HT7"),
+    ],
+)
+def test_spellings_in_common_use_are_read_as_the_who_code(typed, code):
+    parsed = parse_points(typed)
+    assert parsed.ok, parsed.errors()
+    assert [point.code for point in parsed.points] == [code]
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("GB20 L", "left"),
+        ("GB20 R", "right"),
+        ("GB20 left", "left"),
+        ("GB20 right", "right"),
+        ("GB20 (L)", "left"),
+        ("GB20 bilateral", "bilateral"),
+        ("GB20", "bilateral"),
+    ],
+)
+def test_a_point_on_a_paired_channel_takes_a_side_and_is_bilateral_by_default(typed, side):
+    assert parse_points(typed).points == _points(("GB20", side))
+
+
+@pytest.mark.parametrize("typed", ["GV20", "Du20", "CV12", "Ren 12"])
+def test_a_point_on_the_midline_is_midline(typed):
+    parsed = parse_points(typed)
+    assert parsed.ok
+    assert [point.side for point in parsed.points] == ["midline"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"), [("GV20 L", "GV20"), ("Du20 R", "GV20"), ("CV12 left", "CV12")]
+)
+def test_a_midline_point_given_a_side_is_an_error_naming_the_code(typed, code):
+    parsed = parse_points(typed)
+    assert not parsed.ok
+    assert len(parsed.errors()) == 1
+    assert code in parsed.errors()[0]
+    assert code not in [point.code for point in parsed.points]
+
+
+def test_unknown_codes_are_all_named_in_one_error_message():
+    parsed = parse_points("LU12, GB20, BL68, XX1")
+    assert not parsed.ok
+    assert parsed.unknown == ("LU12", "BL68", "XX1")
+    assert len(parsed.errors()) == 1
+    message = parsed.errors()[0]
+    for code in ("LU12", "BL68", "XX1"):
+        assert code in message
+    assert "GB20" not in message
+
+
+def test_the_last_point_of_each_meridian_is_known_and_the_next_number_is_not():
+    for meridian, count in WHO_MERIDIANS.items():
+        assert parse_points(f"{meridian}{count}").ok, meridian
+        assert parse_points(f"{meridian}{count + 1}").unknown == (f"{meridian}{count + 1}",)
+        assert parse_points(f"{meridian}0").unknown == (f"{meridian}0",)
+
+
+def test_a_point_written_twice_is_kept_once_in_its_first_place():
+    assert parse_points("GB20, BL23, gb-20, LI4").points == _points(
+        ("GB20", "bilateral"), ("BL23", "bilateral"), ("LI4", "bilateral")
+    )
+
+
+def test_the_same_point_on_the_left_and_then_the_right_becomes_bilateral():
+    assert parse_points("LI4 L, GB20, LI4 R").points == _points(
+        ("LI4", "bilateral"), ("GB20", "bilateral")
+    )
+
+
+def test_the_same_point_twice_on_the_same_side_stays_on_that_side():
+    assert parse_points("LI4 L, li-4 left").points == _points(("LI4", "left"))
+
+
+def test_format_points_writes_the_canonical_list():
+    parsed = parse_points("gb-20 left; ub 23, Du20, li4 (R), ren12\nP6")
+    assert parsed.ok
+    assert format_points(parsed.points) == "GB20 L, BL23, GV20, LI4 R, CV12, PC6"
+
+
+def test_empty_text_is_no_points_and_no_error():
+    assert parse_points("") == ParsedPoints(points=())
+    assert parse_points(" ,\n; ") == ParsedPoints(points=())
+
+
+@pytest.mark.parametrize("typed", ["GB20\nBL 23", "GB20\nBL-23", "GB20 BL-23", "CV12\nBL 23"])
+def test_bl_with_a_space_or_hyphen_after_a_code_without_a_side_is_read_as_bl(typed):
+    parsed = parse_points(typed)
+    assert parsed.ok, parsed.errors()
+    assert "BL23" in [point.code for point in parsed.points]
+
+
+@pytest.mark.parametrize("typed", ["LI4 b\u0131l", "LI4 B\u0130LAT", "GB20 b\u0131lateral, BL23"])
+def test_parse_never_raises_on_a_side_word_with_a_turkish_i(typed):
+    parsed = parse_points(typed)
+    # Either read as bilateral or reported; anything but an exception.
+    assert parsed.points or parsed.unknown
+
+
+# --- Properties -------------------------------------------------------------------------
+
+CODES = all_codes()
+
+
+@st.composite
+def needled_points(draw, max_size=12):
+    """A list of valid points, each code once, with a side that suits its channel."""
+    codes = draw(st.lists(st.sampled_from(CODES), unique=True, max_size=max_size))
+    points = []
+    for code in codes:
+        meridian, _ = _meridian_and_number(code)
+        if meridian in MIDLINE:
+            side = "midline"
+        else:
+            side = draw(st.sampled_from(["left", "right", "bilateral"]))
+        points.append(NeedledPoint(code, side))
+    return tuple(points)
+
+
+def _random_case(draw, text: str) -> str:
+    return "".join(letter.upper() if draw(st.booleans()) else letter.lower() for letter in text)
+
+
+def _write_point(draw, point: NeedledPoint) -> str:
+    meridian, number = _meridian_and_number(point.code)
+    spelled = _random_case(draw, draw(st.sampled_from(SPELLINGS[meridian])))
+    separator = draw(st.sampled_from(["", " ", "-"]))
+    side = draw(st.sampled_from(SIDE_SPELLINGS[point.side]))
+    side_gap = draw(st.sampled_from([" ", ""])) if side else ""
+    return f"{spelled}{separator}{number}{side_gap}{side}"
+
+
+@st.composite
+def written_points(draw, joiners=(", ", "; ", "\n")):
+    """(points, the same points as a practitioner might type them)."""
+    points = draw(needled_points())
+    tokens = [_write_point(draw, point) for point in points]
+    text = ""
+    for i, token in enumerate(tokens):
+        text += (draw(st.sampled_from(joiners)) if i else "") + token
+    return points, text
+
+
+# Arbitrary text, and text made of the pieces the parser looks for.
+FRAGMENTS = st.one_of(
+    st.sampled_from(CODES),
+    st.sampled_from(sorted(MERIDIAN_ALIASES)),
+    st.sampled_from(["L", "R", "(L)", "left", "right", "bilat", "both", " ", "-", ".", "("]),
+    st.sampled_from([", ", "; ", "\n", "and", "/", "+", "&"]),
+    st.integers(min_value=0, max_value=10**6).map(str),
+    st.text(max_size=5),
+)
+ANY_TEXT = st.one_of(
+    st.text(),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    st.text(alphabet=st.characters(categories=["Cc", "Cs", "Zs", "Nd"]), max_size=50),
+    st.lists(FRAGMENTS, max_size=30).map("".join),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT)
+def test_parse_never_raises_on_arbitrary_text(text):
+    parsed = parse_points(text)
+    assert isinstance(parsed, ParsedPoints)
+    assert all(point.code in CODES for point in parsed.points)
+    assert isinstance(parsed.errors(), list)
+
+
+def test_parse_never_raises_on_huge_text():
+    huge = (
+        "LI4 L, BL23; " * 20_000
+        + "9" * 50_000
+        + ", LU"
+        + "1" * 5_000
+        + "\x00\x1b\u200b\ufeff" * 10_000
+        + " word" * 10_000
+    )
+    parsed = parse_points(huge)
+    assert parsed.points == _points(("LI4", "left"), ("BL23", "bilateral"))
+    assert not parsed.ok
+
+
+def test_parse_reads_a_long_run_of_letters_quickly():
+    started = time.perf_counter()
+    parsed = parse_points("x" * 8_000)
+    elapsed = time.perf_counter() - started
+    assert parsed.unknown == ("x" * 8_000,)
+    assert elapsed < 0.5
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written_points(joiners=(", ", "; ")))
+def test_points_typed_in_any_style_separated_by_commas_read_back_as_the_same_points(case):
+    points, text = case
+    parsed = parse_points(text)
+    assert parsed.ok, (text, parsed.errors())
+    assert parsed.points == points
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written_points())
+@example((_points(("LI4", "bilateral"), ("BL23", "bilateral")), "LI4\nBL 23"))
+def test_points_typed_in_any_style_one_per_line_or_comma_read_back_as_the_same_points(case):
+    points, text = case
+    parsed = parse_points(text)
+    assert parsed.ok, (text, parsed.errors())
+    assert parsed.points == points
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(ANY_TEXT, written_points().map(lambda case: case[1])))
+def test_the_canonical_text_of_parsed_points_parses_back_to_the_same_points(text):
+    points = parse_points(text).points
+    again = parse_points(format_points(points))
+    assert again.ok
+    assert again.points == points
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(ANY_TEXT, written_points().map(lambda case: case[1])))
+def test_text_written_twice_gives_the_same_points_as_written_once(text):
+    assert parse_points(f"{text}, {text}").points == parse_points(text).points
+
+
+UNKNOWN_LETTERS = (
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=3)
+    .filter(lambda letters: letters not in MERIDIAN_ALIASES)
+    .map(lambda letters: (letters, 0))
+)
+KNOWN_MERIDIAN = st.sampled_from(sorted(WHO_MERIDIANS)).map(
+    lambda meridian: (meridian, WHO_MERIDIANS[meridian])
+)
+
+
+@st.composite
+def invalid_code(draw):
+    """A code that is not a WHO point, written as a practitioner might."""
+    letters, count = draw(st.one_of(KNOWN_MERIDIAN, UNKNOWN_LETTERS))
+    if count:
+        number = draw(st.one_of(st.integers(count + 1, 999), st.just(0)))
+        letters = draw(st.sampled_from(SPELLINGS[letters]))
+    else:
+        number = draw(st.integers(1, 999))
+    separator = draw(st.sampled_from(["", " ", "-"]))
+    return f"{_random_case(draw, letters)}{separator}{number}"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    written_points(joiners=(", ", "; ")),
+    st.lists(invalid_code(), min_size=1, max_size=5),
+    st.randoms(use_true_random=False),
+)
+def test_every_invalid_code_is_reported_and_no_valid_code_is(case, invalid, random):
+    points, text = case
+    tokens = [token for token in re.split(r", |; ", text) if token] + invalid
+    random.shuffle(tokens)
+    parsed = parse_points(", ".join(tokens))
+    assert not parsed.ok
+    for token in invalid:
+        assert token in parsed.unknown
+    assert set(parsed.unknown) == set(invalid)
+    assert not set(CODES) & {code.upper() for code in parsed.unknown}
+    assert set(parsed.points) == set(points)
+    message = " ".join(parsed.errors())
+    for token in invalid:
+        assert token in message
+
+
+# --- Through the session form -------------------------------------------------------------
+
+
+def _new_session_url(patient) -> str:
+    return f"/patients/{patient.code}/sessions/new/"
+
+
+def _session_data(**overrides) -> dict:
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "pain_before": "6",
+        "points": "",
+        "modalities": ["manual_needling"],
+        "action": "save",
+        "adverse_events-TOTAL_FORMS": "0",
+        "adverse_events-INITIAL_FORMS": "0",
+        "adverse_events-MIN_NUM_FORMS": "0",
+        "adverse_events-MAX_NUM_FORMS": "20",
+    }
+    data.update(overrides)
+    return data
+
+
+def _errors(response) -> list[str]:
+    """The text of every error shown next to a field."""
+    return [
+        re.sub(r"<[^>]+>", "", error).strip()
+        for error in re.findall(
+            r'class="invalid-feedback"[^>]*>(.*?)</(?:div|span)>', response.content.decode(), re.S
+        )
+    ]
+
+
+@pytest.fixture
+def screened_patient(patient):
+    IntakeFactory(patient=patient, submitted=True)
+    return patient
+
+
+@pytest.mark.django_db
+def test_unknown_codes_typed_in_the_session_form_are_named_in_one_error_and_nothing_is_saved(
+    client, acupuncturist, screened_patient
+):
+    client.force_login(acupuncturist)
+    response = client.post(
+        _new_session_url(screened_patient), _session_data(points="GB20 L, LU12, XX1")
+    )
+    assert response.status_code == 200
+    naming = [error for error in _errors(response) if "LU12" in error or "XX1" in error]
+    assert len(naming) == 1
+    assert "LU12" in naming[0] and "XX1" in naming[0]
+    assert not TreatmentSession.objects.exists()
+    assert not SessionPoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_midline_point_with_a_side_in_the_session_form_is_an_error_naming_it(
+    client, acupuncturist, screened_patient
+):
+    client.force_login(acupuncturist)
+    response = client.post(_new_session_url(screened_patient), _session_data(points="Du20 L, LI4"))
+    assert response.status_code == 200
+    assert any("GV20" in error for error in _errors(response))
+    assert not TreatmentSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_points_typed_in_the_session_form_are_stored_in_order_with_their_sides(
+    client, acupuncturist, screened_patient
+):
+    client.force_login(acupuncturist)
+    response = client.post(
+        _new_session_url(screened_patient),
+        _session_data(points="gb-20 L, UB 23, li4 (R), Du20, GB20 R, tw5"),
+    )
+    assert response.status_code == 302
+    session = TreatmentSession.objects.get(patient=screened_patient)
+    assert session.point_list() == _points(
+        ("GB20", "bilateral"),
+        ("BL23", "bilateral"),
+        ("LI4", "right"),
+        ("GV20", "midline"),
+        ("TE5", "bilateral"),
+    )
+    assert session.points_text() == "GB20, BL23, LI4 R, GV20, TE5"
+
+
+@pytest.mark.django_db
+def test_a_side_word_with_a_turkish_i_in_the_session_form_does_not_crash_the_page(
+    client, acupuncturist, screened_patient
+):
+    client.force_login(acupuncturist)
+    response = client.post(
+        _new_session_url(screened_patient), _session_data(points="LI4 b\u0131lat")
+    )
+    assert response.status_code in (200, 302)
