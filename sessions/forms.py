@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from sessions import points as point_codes
-from sessions.models import TEXT_MAX, Protocol, TreatmentSession
+from sessions.models import NOTE_FIELDS, TEXT_MAX, Protocol, TreatmentSession
 from sessions.safety import Finding, check_session, refusals, to_acknowledge
 from sessions.selectors import SessionContext
 from sessions.vocabulary import AdverseEventType, Causality, Modality, Severity
@@ -96,25 +96,8 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentSession
-        fields = [
-            "date",
-            "pain_before",
-            "pain_after",
-            "ea_frequency_hz",
-            "ea_intensity",
-            "needles_inserted",
-            "needles_removed",
-            "needle_count_explanation",
-            "retention_minutes",
-            "position",
-            "subjective",
-            "objective",
-            "range_of_motion",
-            "assessment",
-            "plan_notes",
-            "pain_medication_doses",
-            "headache_days",
-        ]
+        # modalities is a form field of its own (a JSON list on the model).
+        fields = [name for name in NOTE_FIELDS if name != "modalities"]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "subjective": forms.Textarea(attrs={"rows": 3}),
@@ -158,6 +141,12 @@ class SessionForm(forms.ModelForm):
         self.context = context
         self.patient = patient
         self.findings: list[Finding] = []
+        # Warnings this draft's author already accepted need no new tick.
+        self.already_acknowledged = (
+            set(self.instance.safety_acknowledgements.values_list("rule", "warning"))
+            if self.instance.pk is not None
+            else set()
+        )
         if not context.has_headaches:
             del self.fields["headache_days"]
         self.fields["pain_before"].required = True
@@ -205,7 +194,7 @@ class SessionForm(forms.ModelForm):
             self.findings = check_session(self.context.screening, cleaned["points"], modalities)
             for finding in refusals(self.findings):
                 self.add_error("modalities", finding.message)
-            if to_acknowledge(self.findings) and not cleaned.get("safety_acknowledged"):
+            if self.to_acknowledge() and not cleaned.get("safety_acknowledged"):
                 self.add_error(
                     "safety_acknowledged",
                     "Tick to confirm you have read the safety warnings before saving.",
@@ -213,7 +202,12 @@ class SessionForm(forms.ModelForm):
         return cleaned
 
     def to_acknowledge(self) -> list[Finding]:
-        return to_acknowledge(self.findings)
+        """The warnings that need the tick: those not accepted on an earlier save."""
+        return [
+            finding
+            for finding in to_acknowledge(self.findings)
+            if (str(finding.rule), finding.message) not in self.already_acknowledged
+        ]
 
 
 class AdverseEventForm(forms.Form):

@@ -88,6 +88,29 @@ class Protocol(models.Model):
         return point_codes.parse_points(self.points).points
 
 
+# What the practitioner writes in a session note (the session form's fields).
+NOTE_FIELDS = (
+    "date",
+    "pain_before",
+    "pain_after",
+    "modalities",
+    "ea_frequency_hz",
+    "ea_intensity",
+    "needles_inserted",
+    "needles_removed",
+    "needle_count_explanation",
+    "retention_minutes",
+    "position",
+    "subjective",
+    "objective",
+    "range_of_motion",
+    "assessment",
+    "plan_notes",
+    "pain_medication_doses",
+    "headache_days",
+)
+
+
 class TreatmentSessionQuerySet(models.QuerySet):
     def stale_drafts(self, *, user, older_than=timedelta(hours=24)):
         """The user's unsigned drafts started more than a day ago."""

@@ -13,6 +13,7 @@ from acuclinic.models import PractitionerProfile, User
 from intake.models import Patient
 from sessions import points as point_codes
 from sessions.models import (
+    NOTE_FIELDS,
     AdverseEvent,
     Point,
     Protocol,
@@ -23,27 +24,6 @@ from sessions.models import (
 )
 from sessions.safety import Finding, Screening, check_session, refusals, to_acknowledge
 
-# The session's own fields that the form fills (SessionForm.Meta.fields and modalities).
-SESSION_FIELDS = (
-    "date",
-    "pain_before",
-    "pain_after",
-    "modalities",
-    "ea_frequency_hz",
-    "ea_intensity",
-    "needles_inserted",
-    "needles_removed",
-    "needle_count_explanation",
-    "retention_minutes",
-    "position",
-    "subjective",
-    "objective",
-    "range_of_motion",
-    "assessment",
-    "plan_notes",
-    "pain_medication_doses",
-    "headache_days",
-)
 ADVERSE_EVENT_FIELDS = ("kind", "severity", "causality", "action_taken", "notes")
 
 
@@ -126,7 +106,7 @@ def session_save(
     else:
         session = _lock(session)
         _check_editable(session, user)
-    for field in SESSION_FIELDS:
+    for field in NOTE_FIELDS:
         if field in data:
             setattr(session, field, data[field])
     try:

@@ -175,3 +175,13 @@ def add_points(session, text: str) -> None:
 
 # Ten points, for sessions in query-count tests.
 TEN_POINTS = "GB20, GB21, BL10, SI3, TE5, GV14, LI4, LR3, BL23, BL40"
+
+# What every POST of the session form carries besides its fields: the action and an
+# empty adverse-event formset.
+NEW_SESSION_FORM = {
+    "action": "save",
+    "adverse_events-TOTAL_FORMS": "0",
+    "adverse_events-INITIAL_FORMS": "0",
+    "adverse_events-MIN_NUM_FORMS": "0",
+    "adverse_events-MAX_NUM_FORMS": "20",
+}

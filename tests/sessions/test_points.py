@@ -19,7 +19,7 @@ from sessions.points import (
     format_points,
     parse_points,
 )
-from tests.factories import IntakeFactory
+from tests.factories import NEW_SESSION_FORM, IntakeFactory
 
 # CLINICAL.md section 4, written out here so that a change to the module's own table
 # shows up as a failure rather than a new expectation.
@@ -441,11 +441,7 @@ def _session_data(**overrides) -> dict:
         "pain_before": "6",
         "points": "",
         "modalities": ["manual_needling"],
-        "action": "save",
-        "adverse_events-TOTAL_FORMS": "0",
-        "adverse_events-INITIAL_FORMS": "0",
-        "adverse_events-MIN_NUM_FORMS": "0",
-        "adverse_events-MAX_NUM_FORMS": "20",
+        **NEW_SESSION_FORM,
     }
     data.update(overrides)
     return data

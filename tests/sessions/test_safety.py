@@ -18,7 +18,7 @@ from sessions.safety import (
     Screening,
     check_session,
 )
-from tests.factories import IntakeFactory, PatientFactory, TreatmentSessionFactory
+from tests.factories import NEW_SESSION_FORM, IntakeFactory, PatientFactory, TreatmentSessionFactory
 
 EA = "electroacupuncture"
 NOT_EA = [[], ["manual_needling"], ["manual_needling", "moxibustion", "cupping", "gua_sha"]]
@@ -247,11 +247,7 @@ def _session_data(**overrides) -> dict:
         "pain_before": "6",
         "points": "GB20 L, ST36",
         "modalities": ["manual_needling"],
-        "action": "save",
-        "adverse_events-TOTAL_FORMS": "0",
-        "adverse_events-INITIAL_FORMS": "0",
-        "adverse_events-MIN_NUM_FORMS": "0",
-        "adverse_events-MAX_NUM_FORMS": "20",
+        **NEW_SESSION_FORM,
     }
     data.update(overrides)
     return data
@@ -477,3 +473,31 @@ def test_a_bleeding_risk_does_not_stop_a_session_being_saved(practitioner_client
     assert response.status_code == 302
     assert TreatmentSession.objects.filter(patient=patient).exists()
     assert not SafetyAcknowledgement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_a_draft_needs_no_new_tick_for_a_warning_already_acknowledged(
+    practitioner_client,
+):
+    patient = _patient_with(pregnant="yes", pregnancy_weeks=14)
+    practitioner_client.post(
+        _new_session_url(patient), _session_data(points="LI4, ST36", safety_acknowledged="on")
+    )
+    session = TreatmentSession.objects.get(patient=patient)
+    edit = f"/sessions/{session.code}/edit/"
+
+    assert 'id="safety-acknowledgement"' not in practitioner_client.get(edit).content.decode()
+    saved = practitioner_client.post(edit, _session_data(points="LI4, ST36", pain_before="4"))
+    assert saved.status_code == 302
+    session.refresh_from_db()
+    assert session.pain_before == 4
+    assert SafetyAcknowledgement.objects.filter(session=session).count() == 1
+
+    # A new caution point is a new warning: it needs the tick again.
+    refused = practitioner_client.post(edit, _session_data(points="LI4, SP6, ST36"))
+    assert refused.status_code == 200
+    assert "Tick to confirm" in _acknowledgement_block(refused.content.decode())
+    assert [p.code for p in TreatmentSession.objects.get(pk=session.pk).point_list()] == [
+        "LI4",
+        "ST36",
+    ]

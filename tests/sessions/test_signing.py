@@ -12,6 +12,7 @@ from django.utils import timezone
 from acuclinic import roles
 from sessions.models import AdverseEvent, SessionAddendum, TreatmentSession
 from tests.factories import (
+    NEW_SESSION_FORM,
     PatientFactory,
     PractitionerProfileFactory,
     TreatmentSessionFactory,
@@ -96,11 +97,7 @@ def _form_data(**overrides) -> dict:
         "assessment": "Myofascial neck pain.",
         "plan_notes": "Review in one week.",
         "pain_medication_doses": "2",
-        "action": "save",
-        "adverse_events-TOTAL_FORMS": "0",
-        "adverse_events-INITIAL_FORMS": "0",
-        "adverse_events-MIN_NUM_FORMS": "0",
-        "adverse_events-MAX_NUM_FORMS": "20",
+        **NEW_SESSION_FORM,
     }
     data.update(overrides)
     return data

@@ -20,6 +20,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from tests.factories import (
+    NEW_SESSION_FORM,
     TEN_POINTS,
     IntakeFactory,
     PatientFactory,
@@ -66,11 +67,7 @@ def _session_form_data(**overrides):
         "assessment": "",
         "plan_notes": "",
         "pain_medication_doses": "",
-        "action": "save",
-        "adverse_events-TOTAL_FORMS": "0",
-        "adverse_events-INITIAL_FORMS": "0",
-        "adverse_events-MIN_NUM_FORMS": "0",
-        "adverse_events-MAX_NUM_FORMS": "20",
+        **NEW_SESSION_FORM,
     }
     data.update(overrides)
     return data
