@@ -1,7 +1,16 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from acuclinic import roles
 from tests.factories import PatientFactory, PractitionerProfileFactory, UserFactory
+
+# CI runs the property tests with a fixed seed, so a run of the same commit is
+# repeatable; on developers' machines they explore new examples every time.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
