@@ -90,17 +90,18 @@ def session_save(
     acknowledged: list[Finding],
     user: User,
     form_token: uuid.UUID | None = None,
-) -> TreatmentSession:
+) -> tuple[TreatmentSession, bool]:
     """Create a draft, or change the user's own draft, with its points and adverse events.
 
     `acknowledged` are the safety warnings the user ticked to accept. A new session's
     `form_token` makes the create idempotent: a form sent again returns the session
-    the first sending made, unchanged.
+    the first sending made, unchanged. Returns the session and whether it was saved
+    (False for a form sent again).
     """
     if session is None and form_token is not None:
         existing = TreatmentSession.objects.filter(form_token=form_token).first()
         if existing is not None:
-            return existing
+            return existing, False
     if session is None:
         session = TreatmentSession(patient=patient, created_by=user, form_token=form_token)
     else:
@@ -117,7 +118,7 @@ def session_save(
         existing = TreatmentSession.objects.filter(form_token=form_token).first()
         if form_token is None or existing is None:
             raise
-        return existing
+        return existing, False
     _store_points(session, points)
     session.adverse_events.all().delete()
     AdverseEvent.objects.bulk_create(
@@ -125,7 +126,7 @@ def session_save(
         for row in adverse_events
     )
     _store_acknowledgements(session, acknowledged, user)
-    return session
+    return session, True
 
 
 def _licence_problem(user: User) -> str | None:

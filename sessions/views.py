@@ -121,7 +121,7 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
             _quietly(formset)
         elif form.is_valid() & formset.is_valid():
             try:
-                session = session_save(
+                session, saved = session_save(
                     patient=patient,
                     session=session,
                     data=form.cleaned_data,
@@ -133,6 +133,13 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
                 )
             except SessionNotEditable as refused:
                 messages.error(request, str(refused))
+                return redirect("treatment_sessions:session_detail", code=session.code)
+            if not saved:
+                messages.info(
+                    request,
+                    "This form had already been sent: here is the note it saved. "
+                    "Edit the draft to change it.",
+                )
                 return redirect("treatment_sessions:session_detail", code=session.code)
             if action == "sign":
                 return _sign(request, session)
@@ -174,7 +181,7 @@ def _sign(request, session: TreatmentSession):
     try:
         session_sign(session=session, user=request.user, screening=screening)
     except SigningRefused as refused:
-        messages.error(request, "The note is saved as a draft but was not signed.")
+        messages.error(request, "The note was not signed; it stays a draft.")
         for problem in refused.problems:
             messages.error(request, problem)
     else:

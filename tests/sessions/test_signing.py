@@ -221,7 +221,7 @@ def test_signing_is_refused_when_the_licence_has_expired(client):
     response = _login(client, profile.user).post(_sign_url(draft), follow=True)
 
     messages = _messages(response)
-    assert "The note is saved as a draft but was not signed." in messages
+    assert "The note was not signed; it stays a draft." in messages
     [licence] = [m for m in messages if "licence" in m]
     assert "expired on 15 Mar 2024" in licence
     assert "AC-77" in licence
@@ -433,7 +433,7 @@ def test_save_and_sign_keeps_the_draft_and_shows_the_problems_when_signing_is_bl
     assert session.subjective == "Neck stiff since Monday."
     assert response.redirect_chain == [(_session_url(session), 302)]
     messages = _messages(response)
-    assert "The note is saved as a draft but was not signed." in messages
+    assert "The note was not signed; it stays a draft." in messages
     assert "Record the pain after treatment." in messages
     assert any("(6 inserted, 5 removed)" in m for m in messages)
     assert 'id="signing-problems"' in response.content.decode()

@@ -725,3 +725,18 @@ def test_applying_a_protocol_keeps_the_side_typed_for_a_point_it_shares(
     response = practitioner_client.post(_new_url(patient), sent)
 
     assert "GB20 L, GB21</textarea>" in response.content.decode()
+
+
+def test_a_form_sent_again_with_changes_says_it_was_already_saved_and_changes_nothing(
+    practitioner_client, patient
+):
+    form = _as_sent(_page(practitioner_client.get(_new_url(patient))))
+    practitioner_client.post(_new_url(patient), {**form, **_visit()})
+
+    again = practitioner_client.post(
+        _new_url(patient), {**form, **_visit(pain_before="2")}, follow=True
+    )
+
+    session = TreatmentSession.objects.get()
+    assert session.pain_before == 6
+    assert "This form had already been sent" in again.content.decode()
