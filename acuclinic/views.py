@@ -29,6 +29,7 @@ def dashboard(request):
             .select_related("patient")
             .order_by("created_at")[:STALE_DRAFTS_SHOWN]
         )
+        context["stale_drafts_shown"] = STALE_DRAFTS_SHOWN
     return render(request, "acuclinic/dashboard.html", context)
 
 

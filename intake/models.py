@@ -242,6 +242,10 @@ def _range(field: str, low: int, high: int) -> Q:
 
 
 class IntakeQuerySet(models.QuerySet):
+    def submitted(self):
+        """Intakes whose answers clinicians act on: submitted, reviewed or not."""
+        return self.filter(status__in=[Intake.Status.SUBMITTED, Intake.Status.REVIEWED])
+
     def awaiting_review(self):
         """Submitted intakes of registered patients that no clinician has reviewed yet."""
         return self.filter(status=Intake.Status.SUBMITTED, patient__isnull=False)

@@ -129,7 +129,7 @@ def _intake_overview(patient: Patient, *, clinical: bool) -> dict:
         # The answers clinicians read: the last submitted intake, even while a newer
         # one is being filled in.
         answers = (
-            patient.intakes.filter(status__in=[Intake.Status.SUBMITTED, Intake.Status.REVIEWED])
+            patient.intakes.submitted()
             .select_related("reviewed_by")
             .prefetch_related("regions", "medications")
             .order_by("-submitted_at")

@@ -10,24 +10,12 @@ from django import forms
 from django.utils import timezone
 
 from sessions import points as point_codes
-from sessions.models import NOTE_FIELDS, TEXT_MAX, Protocol, TreatmentSession
+from sessions.models import NOTE_FIELDS, NUMBER_RANGES, TEXT_MAX, Protocol, TreatmentSession
 from sessions.safety import Finding, check_session, refusals, to_acknowledge
 from sessions.selectors import SessionContext
 from sessions.vocabulary import AdverseEventType, Causality, Modality, Severity
 
 MAX_POINTS_TEXT = 1000
-
-# The ranges of the session's numbers, as the model's validators and constraints.
-NUMBER_BOUNDS = {
-    "pain_before": (0, 10),
-    "pain_after": (0, 10),
-    "ea_frequency_hz": (1, 200),
-    "needles_inserted": (0, 200),
-    "needles_removed": (0, 200),
-    "retention_minutes": (0, 120),
-    "pain_medication_doses": (0, 200),
-    "headache_days": (0, 30),
-}
 
 
 def _number_messages(low: int, high: int) -> dict:
@@ -158,8 +146,8 @@ class SessionForm(forms.ModelForm):
         ]
         self.fields["position"].choices = [("", "Choose…"), *self.fields["position"].choices[1:]]
         for name, field in self.fields.items():
-            if name in NUMBER_BOUNDS:
-                low, high = NUMBER_BOUNDS[name]
+            if name in NUMBER_RANGES:
+                low, high = NUMBER_RANGES[name]
                 field.min_value, field.max_value = low, high
                 field.widget.attrs.update(min=low, max=high, inputmode="numeric")
                 field.error_messages.update(_number_messages(low, high))

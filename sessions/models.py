@@ -22,12 +22,27 @@ from sessions.vocabulary import (
 TEXT_MAX = 5000
 
 
+# The session's numbers and their ranges: validators, database constraints and the
+# form's bounds all read them from here.
+NUMBER_RANGES = {
+    "pain_before": (0, 10),
+    "pain_after": (0, 10),
+    "ea_frequency_hz": (1, 200),
+    "needles_inserted": (0, 200),
+    "needles_removed": (0, 200),
+    "retention_minutes": (0, 120),
+    "pain_medication_doses": (0, 200),
+    "headache_days": (0, 30),
+}
+
+
 def _range(field: str, low: int, high: int) -> Q:
     """An optional whole number within [low, high]."""
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
-def _whole(low: int, high: int):
+def _whole(field: str):
+    low, high = NUMBER_RANGES[field]
     return [MinValueValidator(low), MaxValueValidator(high)]
 
 
@@ -157,25 +172,30 @@ class TreatmentSession(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     date = models.DateField()
 
-    pain_before = models.PositiveSmallIntegerField(validators=_whole(0, 10))
-    pain_after = models.PositiveSmallIntegerField(null=True, blank=True, validators=_whole(0, 10))
+    pain_before = models.PositiveSmallIntegerField(validators=_whole("pain_before"))
+    pain_after = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=_whole("pain_after")
+    )
 
     modalities = models.JSONField(default=list, blank=True)
     ea_frequency_hz = models.PositiveSmallIntegerField(
-        "electroacupuncture frequency (Hz)", null=True, blank=True, validators=_whole(1, 200)
+        "electroacupuncture frequency (Hz)",
+        null=True,
+        blank=True,
+        validators=_whole("ea_frequency_hz"),
     )
     ea_intensity = models.CharField(
         "electroacupuncture intensity", max_length=10, choices=ElectroIntensity.choices, blank=True
     )
     needles_inserted = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=_whole(0, 200)
+        null=True, blank=True, validators=_whole("needles_inserted")
     )
     needles_removed = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=_whole(0, 200)
+        null=True, blank=True, validators=_whole("needles_removed")
     )
     needle_count_explanation = models.TextField(max_length=2000, blank=True)
     retention_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=_whole(0, 120)
+        null=True, blank=True, validators=_whole("retention_minutes")
     )
     position = models.CharField(max_length=12, choices=Position.choices, blank=True)
 
@@ -189,10 +209,13 @@ class TreatmentSession(models.Model):
         "pain medication doses in the last 7 days",
         null=True,
         blank=True,
-        validators=_whole(0, 200),
+        validators=_whole("pain_medication_doses"),
     )
     headache_days = models.PositiveSmallIntegerField(
-        "headache days in the last 30 days", null=True, blank=True, validators=_whole(0, 30)
+        "headache days in the last 30 days",
+        null=True,
+        blank=True,
+        validators=_whole("headache_days"),
     )
 
     # The author, who alone edits the draft and signs it.
@@ -232,35 +255,38 @@ class TreatmentSession(models.Model):
                 name="treatment_sessions_session_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(pain_before__gte=0, pain_before__lte=10),
+                condition=Q(
+                    pain_before__gte=NUMBER_RANGES["pain_before"][0],
+                    pain_before__lte=NUMBER_RANGES["pain_before"][1],
+                ),
                 name="treatment_sessions_session_pain_before_range",
             ),
             models.CheckConstraint(
-                condition=_range("pain_after", 0, 10),
+                condition=_range("pain_after", *NUMBER_RANGES["pain_after"]),
                 name="treatment_sessions_session_pain_after_range",
             ),
             models.CheckConstraint(
-                condition=_range("ea_frequency_hz", 1, 200),
+                condition=_range("ea_frequency_hz", *NUMBER_RANGES["ea_frequency_hz"]),
                 name="treatment_sessions_session_ea_frequency_range",
             ),
             models.CheckConstraint(
-                condition=_range("needles_inserted", 0, 200),
+                condition=_range("needles_inserted", *NUMBER_RANGES["needles_inserted"]),
                 name="treatment_sessions_session_needles_inserted_range",
             ),
             models.CheckConstraint(
-                condition=_range("needles_removed", 0, 200),
+                condition=_range("needles_removed", *NUMBER_RANGES["needles_removed"]),
                 name="treatment_sessions_session_needles_removed_range",
             ),
             models.CheckConstraint(
-                condition=_range("retention_minutes", 0, 120),
+                condition=_range("retention_minutes", *NUMBER_RANGES["retention_minutes"]),
                 name="treatment_sessions_session_retention_range",
             ),
             models.CheckConstraint(
-                condition=_range("pain_medication_doses", 0, 200),
+                condition=_range("pain_medication_doses", *NUMBER_RANGES["pain_medication_doses"]),
                 name="treatment_sessions_session_medication_doses_range",
             ),
             models.CheckConstraint(
-                condition=_range("headache_days", 0, 30),
+                condition=_range("headache_days", *NUMBER_RANGES["headache_days"]),
                 name="treatment_sessions_session_headache_days_range",
             ),
             # A signed note is complete: who signed, when, pain after, both needle

@@ -26,11 +26,7 @@ class SessionContext:
 
 def screening_intake(patient: Patient) -> Intake | None:
     """The intake whose answers clinicians act on: the last one submitted."""
-    return (
-        patient.intakes.filter(status__in=[Intake.Status.SUBMITTED, Intake.Status.REVIEWED])
-        .order_by("-submitted_at")
-        .first()
-    )
+    return patient.intakes.submitted().order_by("-submitted_at").first()
 
 
 def screening_from(intake: Intake | None) -> Screening | None:
