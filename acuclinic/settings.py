@@ -166,10 +166,13 @@ CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US")
 PATIENTS_PER_PAGE = 25
 INTAKES_PER_PAGE = 25
 SESSIONS_PER_PAGE = 20
+PLANS_PER_PAGE = 25
 
 # How the clinic names itself to patients (intake pages and emails).
 CLINIC_NAME = env.str("CLINIC_NAME", default="AcuClinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="")
+# One line, for appointment calendar files (.ics).
+CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="")
 
 # Email: intake links. The console in development; SMTP in production, e.g.
 # DJANGO_EMAIL_URL=smtp+tls://user:password@smtp.example.org:587

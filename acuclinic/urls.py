@@ -25,4 +25,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
+    path("", include("plans.urls")),
 ]

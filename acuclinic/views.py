@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from acuclinic.models import PractitionerProfile
 from intake.models import Intake
+from plans.selectors import due_worklist, worklist_counts
 from sessions.models import TreatmentSession
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,8 @@ def dashboard(request):
             .order_by("created_at")[:STALE_DRAFTS_SHOWN]
         )
         context["stale_drafts_shown"] = STALE_DRAFTS_SHOWN
+    if request.user.has_perm("plans.view_plan"):
+        context["visits_due"] = worklist_counts(due_worklist(today=timezone.localdate()))
     return render(request, "acuclinic/dashboard.html", context)
 
 

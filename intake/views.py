@@ -30,6 +30,7 @@ from intake.services import (
     registration_discard,
 )
 from intake.steps import answer_sections
+from plans.selectors import chart_plan
 from sessions.selectors import chart_sessions
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ def _chart(request, patient: Patient, **extra):
     context = {"patient": patient, "intake": intake, **extra}
     if request.user.has_perm("treatment_sessions.view_treatmentsession"):
         context.update(chart_sessions(patient, intake["answers"], request.GET.get("sessions_page")))
+    if request.user.has_perm("plans.view_plan"):
+        context.update(chart_plan(patient))
     return render(request, "intake/patient_detail.html", context)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
 from intake.models import Patient
+from plans.services import plan_session_signed
 from sessions import points as point_codes
 from sessions.models import (
     NOTE_FIELDS,
@@ -187,7 +188,10 @@ def signing_problems(
 def session_sign(
     *, session: TreatmentSession, user: User, screening: Screening | None
 ) -> TreatmentSession:
-    """Sign the note: from now on it is read-only. Raises SigningRefused with every reason."""
+    """Sign the note: from now on it is read-only. Raises SigningRefused with every reason.
+
+    The patient's active plan counts the session and replays its cadence.
+    """
     session = _lock(session)
     problems = signing_problems(session, user=user, screening=screening)
     if problems:
@@ -196,6 +200,7 @@ def session_sign(
     session.signed_at = timezone.now()
     session.signed_by = user
     session.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
+    plan_session_signed(session=session, user=user)
     return session
 
 

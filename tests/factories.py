@@ -6,8 +6,11 @@ from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
 from intake.models import Intake, Patient
+from plans.models import Appointment, ReferralContact
+from plans.services import plan_create
 from sessions.models import Point, Protocol, SessionPoint, TreatmentSession
 from sessions.points import parse_points
+from sessions.services import session_sign
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -185,3 +188,57 @@ NEW_SESSION_FORM = {
     "adverse_events-MIN_NUM_FORMS": "0",
     "adverse_events-MAX_NUM_FORMS": "20",
 }
+
+
+class ReferralContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralContact
+
+    name = factory.Sequence(lambda n: f"Dr. Referral {n}")
+    profession = "physician"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A booked 45-minute visit tomorrow at 10:00 (written directly, not through the
+    booking service, so past visits can be made too)."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    practitioner = factory.SubFactory(UserFactory, role="Acupuncturist")
+    starts_at = factory.LazyFunction(
+        lambda: timezone.make_aware(
+            datetime.datetime.combine(
+                timezone.localdate() + datetime.timedelta(days=1), datetime.time(10, 0)
+            )
+        )
+    )
+    length_minutes = 45
+    created_by = factory.SelfAttribute("practitioner")
+
+
+def make_plan(patient, *, user, **details):
+    """Start a plan through the plan service (so the cadence is the policy's replay).
+
+    `user` is the acupuncturist; any PlanForm field can be given in `details`.
+    """
+    data = {"practitioner": user, **details}
+    return plan_create(patient=patient, data=data, user=user)
+
+
+def sign_history(patient, *, user, scores, start=None, step_days=7):
+    """Log and sign one session per pain-before score, `step_days` apart, through
+    session_sign (so an active plan counts each one). Returns the sessions."""
+    start = start or timezone.localdate() - datetime.timedelta(days=step_days * len(scores))
+    signed = []
+    for number, score in enumerate(scores):
+        session = TreatmentSessionFactory(
+            patient=patient,
+            created_by=user,
+            date=start + datetime.timedelta(days=step_days * number),
+            pain_before=score,
+            pain_after=max(score - 2, 0),
+        )
+        signed.append(session_sign(session=session, user=user, screening=None))
+    return signed

@@ -5,10 +5,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from acuclinic import roles
 from acuclinic.models import User
 from intake.models import Intake, IntakeInvitation, Patient
+from plans import cadence
+from plans.models import Appointment, Plan, PlanEvent
+from plans.selectors import plan_outcome
 from sessions.models import AdverseEvent, Protocol, SessionPoint, TreatmentSession
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +115,38 @@ def test_demo_data_has_a_realistic_history_of_sessions(settings, client):
     chart = client.get(reverse("intake:patient_detail", kwargs={"code": mismatch.patient.code}))
     assert b'data-alert="needle-count"' in chart.content
     assert b"Unsigned notes older than 24 hours" in client.get("/").content
+
+
+def test_demo_plans_sit_on_every_rung_with_overdue_and_booked_visits(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=None)
+    before = (Plan.objects.count(), PlanEvent.objects.count(), Appointment.objects.count())
+    call_command("seed_demo", stdout=None)
+    assert (
+        Plan.objects.count(),
+        PlanEvent.objects.count(),
+        Appointment.objects.count(),
+    ) == before
+
+    plans = Plan.objects.active()
+    assert {plan.cadence for plan in plans} == {r.value for r in cadence.RUNGS}
+    # Each plan's stored cadence is what the policy gives for its sessions.
+    for plan in plans:
+        outcome = plan_outcome(plan)
+        assert (plan.cadence, plan.next_due) == (outcome.cadence, outcome.next_due)
+    today = timezone.localdate()
+    assert any(plan.is_overdue(today) for plan in plans)
+    assert any("discharge_suggested" in plan.flags for plan in plans)
+    assert Appointment.objects.upcoming().exists()
+    assert set(Appointment.objects.values_list("status", flat=True)) == {
+        "booked",
+        "attended",
+        "cancelled",
+        "no_show",
+    }
+
+    client.force_login(User.objects.get(username="frontdesk"))
+    worklist = client.get(reverse("plans:due_list") + "?show=all").content.decode()
+    assert "Overdue" in worklist
+    booked = client.get(reverse("plans:due_list") + "?show=booked").content.decode()
+    assert "Samuel Adeyemi" in booked

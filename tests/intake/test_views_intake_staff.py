@@ -687,8 +687,9 @@ def test_clinician_chart_query_count_does_not_grow_with_answers(client, acupunct
     assert small == large
     # session, user, the user's permissions (2), the patient with its staff names,
     # the latest intake, the open link, the answers, their regions, their medicines,
-    # and the count of treatment sessions (none yet)
-    assert large == 11
+    # the count of treatment sessions (none yet), the active plan, the next
+    # appointment and the recent appointments
+    assert large == 14
 
 
 # --- The intake queue -----------------------------------------------------------------

@@ -546,8 +546,9 @@ def test_chart_query_count_does_not_grow_with_sessions(client, acupuncturist, pa
     # 5 the patient with its staff names, 6 the latest intake, 7 the open intake link,
     # 8 the last submitted intake with its reviewer, 9 its pain regions, 10 its
     # medications, 11 the sessions' count for the pager, 12 the page of sessions with
-    # their practitioners, 13 their points with the WHO points, 14 their adverse events.
-    assert many == 14
+    # their practitioners, 13 their points with the WHO points, 14 their adverse events,
+    # 15 the active plan, 16 the next appointment, 17 the recent appointments.
+    assert many == 17
 
 
 def test_session_page_query_count_does_not_grow_with_what_the_note_holds(

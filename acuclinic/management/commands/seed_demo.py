@@ -26,6 +26,8 @@ from intake.models import (
     Patient,
 )
 from intake.services import token_hash
+from plans import services as plan_services
+from plans.models import Appointment, Plan, ReferralContact
 from sessions import points as point_codes
 from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 
@@ -182,11 +184,13 @@ class Command(BaseCommand):
             self._seed_intakes(users)
             self._seed_protocols(created_by=users["acupuncturist"])
             self._seed_sessions(practitioner=users["acupuncturist"])
+            self._seed_plans(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS)} staff users (password "
                 f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients, intakes in every status, "
-                f"{len(DEMO_PROTOCOLS)} point protocols and a history of treatment sessions.\n"
+                f"{len(DEMO_PROTOCOLS)} point protocols, a history of treatment sessions, "
+                f"{len(DEMO_PLANS)} treatment plans and some booked visits.\n"
                 f"Try the patient's intake form: http://127.0.0.1:8000/intake/{DEMO_INTAKE_TOKEN}/"
             )
         )
@@ -372,6 +376,62 @@ class Command(BaseCommand):
                 AdverseEvent.objects.bulk_create(
                     AdverseEvent(session=session, **event) for event in events
                 )
+
+    @staticmethod
+    def _seed_plans(users: dict[str, User]) -> None:
+        """Plans through the plan service, so their cadence is the policy's replay."""
+        practitioner = users["acupuncturist"]
+        contacts = {}
+        for data in DEMO_REFERRALS:
+            contact, _ = ReferralContact.objects.update_or_create(name=data["name"], defaults=data)
+            contacts[contact.name] = contact
+        protocols = {p.name: p for p in Protocol.objects.all()}
+        for name, spec in DEMO_PLANS.items():
+            patient = Patient.objects.get(code=_patient_code(name))
+            code = uuid.uuid5(_NAMESPACE, f"plan {name}")
+            data = {
+                "practitioner": practitioner,
+                "target_pain": spec.get("target_pain"),
+                "months_with_pain": None,
+                "functional_goals": "",
+                "pain_pattern": "",
+                "advice": spec.get("advice", []),
+                "advice_notes": spec.get("advice_notes", ""),
+                "referral_notes": spec.get("referral_notes", ""),
+                "review_date": timezone.localdate() + datetime.timedelta(weeks=4),
+                "protocols": [protocols[p] for p in spec.get("protocols", [])],
+                "referrals": [contacts[r] for r in spec.get("referrals", [])],
+            }
+            intake = patient.intakes.submitted().order_by("-submitted_at").first()
+            if intake is not None:
+                data["months_with_pain"] = intake.months_with_pain
+                data["functional_goals"] = intake.goals
+                data["pain_pattern"] = ", ".join(intake.pain_type_labels)
+            plan = Plan.objects.filter(code=code).first()
+            if plan is None:
+                plan = plan_services.plan_create(patient=patient, data=data, user=practitioner)
+                Plan.objects.filter(pk=plan.pk).update(code=code)
+            else:
+                # Session dates move with today; replaying keeps the plan in step.
+                plan_services.plan_replay(plan=plan, user=practitioner)
+        for number, (name, days, hour, minute, status) in enumerate(DEMO_APPOINTMENTS):
+            day = timezone.localdate() + datetime.timedelta(days=days)
+            starts = timezone.make_aware(
+                datetime.datetime.combine(day, datetime.time(hour, minute))
+            )
+            Appointment.objects.update_or_create(
+                code=uuid.uuid5(_NAMESPACE, f"appointment {number}"),
+                defaults={
+                    "patient": Patient.objects.get(code=_patient_code(name)),
+                    "practitioner": practitioner,
+                    "starts_at": starts,
+                    "length_minutes": 45,
+                    "status": status,
+                    "status_changed_at": None if status == "booked" else starts,
+                    "status_changed_by": None if status == "booked" else users["frontdesk"],
+                    "created_by": users["frontdesk"],
+                },
+            )
 
     @staticmethod
     def _seed_link(patient: Patient, *, token: str, created_by: User) -> None:
@@ -755,3 +815,110 @@ DEMO_SESSIONS = {
         ),
     ],
 }
+
+
+def _visits(points: str, scores_and_days: list[tuple[int, int]], **common) -> list[dict]:
+    """A plain run of signed visits: (pain before, days ago) each, pain after 2 lower."""
+    return [
+        dict(
+            days_ago=days_ago,
+            pain_before=score,
+            pain_after=max(score - 2, 0),
+            points=points,
+            subjective=f"Pain on arrival {score}/10.",
+            **common,
+        )
+        for score, days_ago in scores_and_days
+    ]
+
+
+# Longer histories that put the demo plans on every rung of the cadence.
+DEMO_SESSIONS.update(
+    {
+        # Tapered all the way to maintenance; the last two visits almost pain-free.
+        "Alex Morgan": _visits(
+            _BACK,
+            [(7, 217), (6, 210), (5, 203), (5, 196), (4, 182), (4, 168), (2, 140), (2, 112)]
+            + [(1, 57), (1, 1)],
+        ),
+        # Tapered to monthly, then missed the next visit: overdue.
+        "Keiko Tanaka": _visits(
+            "GB20, GB21, LI4, LR3, GV20",
+            [(6, 110), (5, 103), (4, 96), (4, 89), (3, 75), (3, 61)],
+            position="seated",
+        ),
+        # Fortnightly, with the next visit booked.
+        "Samuel Adeyemi": _visits(_NECK, [(7, 45), (5, 38), (4, 31), (4, 24), (4, 10)]),
+    }
+)
+
+DEMO_REFERRALS = [
+    dict(
+        name="Dr. Ana Ruiz",
+        profession="physician",
+        organisation="Sunset Family Practice",
+        phone="+1 415 555 0170",
+    ),
+    dict(
+        name="Ben Carter",
+        profession="physiotherapist",
+        organisation="Bay Physio",
+        phone="+1 415 555 0171",
+    ),
+    dict(
+        name="Dr. Mia Lopez",
+        profession="chiropractor",
+        organisation="Inner Sunset Chiropractic",
+        phone="+1 415 555 0172",
+    ),
+    dict(
+        name="Jo Kim",
+        profession="massage_therapist",
+        organisation="Golden Gate Massage",
+        phone="+1 415 555 0173",
+    ),
+]
+
+# Plans, keyed by the patient's name. The cadence comes from replaying the sessions.
+DEMO_PLANS = {
+    "Margaret Holloway": dict(
+        target_pain=3,
+        protocols=["Neck tension headache"],
+        advice=["posture", "stress", "headache_diary"],
+        advice_notes="Screen at eye level; a break every 45 minutes; chin tucks twice a day.",
+        referrals=["Ben Carter"],
+        referral_notes="Physiotherapy for neck strengthening once pain is below 4.",
+    ),
+    "Tomás García": dict(
+        target_pain=2,
+        protocols=["Low back pain"],
+        advice=["exercise", "heat"],
+        advice_notes="Walk 20 minutes daily; lift with bent knees at work.",
+    ),
+    "Hannah Schmidt": dict(
+        target_pain=2,
+        protocols=["Migraine prevention"],
+        advice=["sleep", "headache_diary"],
+    ),
+    "Keiko Tanaka": dict(target_pain=2, advice=["stress", "sleep"]),
+    "Samuel Adeyemi": dict(
+        target_pain=2,
+        protocols=["Neck tension headache"],
+        advice=["posture"],
+        referrals=["Dr. Ana Ruiz"],
+        referral_notes="Ask the GP about the numbness in the left hand if it returns.",
+    ),
+    "Alex Morgan": dict(target_pain=1, protocols=["Low back pain"], advice=["exercise"]),
+    # Planned after the intake, before any session: the first visit is due now.
+    "David Nguyen": dict(target_pain=2, protocols=["Sciatica"], advice=["exercise"]),
+}
+
+# Appointments: (patient, days from today, hour, minute, status).
+DEMO_APPOINTMENTS = [
+    ("Margaret Holloway", -7, 10, 0, "attended"),
+    ("Margaret Holloway", 1, 10, 0, "booked"),
+    ("Samuel Adeyemi", -10, 9, 0, "attended"),
+    ("Samuel Adeyemi", 4, 14, 30, "booked"),
+    ("Hannah Schmidt", -6, 16, 0, "no_show"),
+    ("Keiko Tanaka", -33, 11, 0, "cancelled"),
+]

@@ -1,0 +1,184 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from plans import cadence
+from plans.models import Advice, Appointment, Plan, PlanDecision, ReferralContact
+from plans.selectors import practitioners
+from sessions.models import Protocol
+
+REASON_MAX = 500
+
+
+class PlanForm(forms.ModelForm):
+    """The plan's details. Baseline and cadence are not here: they come from the
+    policy and are changed only through decisions, each with a reason."""
+
+    advice = forms.MultipleChoiceField(
+        label="Home-care checklist",
+        choices=Advice.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Plan
+        fields = [
+            "practitioner",
+            "months_with_pain",
+            "target_pain",
+            "functional_goals",
+            "pain_pattern",
+            "protocols",
+            "advice",
+            "advice_notes",
+            "referrals",
+            "referral_notes",
+            "review_date",
+        ]
+        labels = {
+            "months_with_pain": "Months with this pain",
+            "target_pain": "Target pain (0-10)",
+            "functional_goals": "Functional goals, in the patient's words",
+            "pain_pattern": "Pain pattern",
+            "protocols": "Point protocols used",
+            "advice_notes": "Lifestyle and home-care advice",
+            "referrals": "Referrals",
+            "referral_notes": "Referral notes",
+            "review_date": "Review date",
+        }
+        help_texts = {
+            "months_with_pain": "Sets the course estimate: one session per month, 6 to 24.",
+            "pain_pattern": "Where, what kind, what sets it off.",
+            "advice_notes": "Exercise, posture, sleep, stress: what was agreed.",
+        }
+        widgets = {
+            "functional_goals": forms.Textarea(attrs={"rows": 3}),
+            "pain_pattern": forms.Textarea(attrs={"rows": 3}),
+            "advice_notes": forms.Textarea(attrs={"rows": 3}),
+            "referral_notes": forms.Textarea(attrs={"rows": 2}),
+            "protocols": forms.CheckboxSelectMultiple,
+            "referrals": forms.CheckboxSelectMultiple,
+            "review_date": forms.DateInput(attrs={"type": "date"}),
+            "target_pain": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "months_with_pain": forms.NumberInput(attrs={"min": 0, "max": 600}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioners()
+        self.fields["practitioner"].label = "Practitioner responsible"
+        chosen_protocols = self.instance.protocols.all() if self.instance.pk else []
+        chosen_referrals = self.instance.referrals.all() if self.instance.pk else []
+        # Retired protocols and contacts stay ticked on the plans that use them.
+        self.fields["protocols"].queryset = (
+            Protocol.objects.filter(is_active=True)
+            | Protocol.objects.filter(pk__in=chosen_protocols)
+        ).distinct()
+        self.fields["referrals"].queryset = (
+            ReferralContact.objects.filter(is_active=True)
+            | ReferralContact.objects.filter(pk__in=chosen_referrals)
+        ).distinct()
+        if not self.fields["referrals"].queryset.exists():
+            self.fields[
+                "referrals"
+            ].help_text = "The clinic's referral directory is empty; a clinic admin adds contacts."
+
+    def clean_review_date(self):
+        review = self.cleaned_data.get("review_date")
+        start = self.instance.start_date if self.instance.pk else timezone.localdate()
+        if review is not None and review < start:
+            raise forms.ValidationError("The review date cannot be before the plan started.")
+        if review is not None and review > start + datetime.timedelta(days=3 * 365):
+            raise forms.ValidationError("Choose a review date within three years.")
+        return review
+
+
+class PlanEditForm(PlanForm):
+    reason = forms.CharField(
+        label="Why the change", max_length=REASON_MAX, help_text="Kept in the plan's history."
+    )
+
+
+class DecisionForm(forms.Form):
+    """One of the practitioner's decisions; which fields it needs depends on the kind."""
+
+    kind = forms.ChoiceField(choices=PlanDecision.Kind.choices, widget=forms.HiddenInput)
+    rung = forms.ChoiceField(
+        label="New cadence",
+        choices=[("", "Choose…")] + [(r.value, r.words.capitalize()) for r in cadence.RUNGS],
+        required=False,
+    )
+    baseline_pain = forms.IntegerField(
+        label="Corrected baseline pain (0-10)", min_value=0, max_value=10, required=False
+    )
+    reason = forms.CharField(label="Reason", max_length=REASON_MAX)
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == PlanDecision.Kind.OVERRIDE and not data.get("rung"):
+            self.add_error("rung", "Choose the cadence to set.")
+        if kind == PlanDecision.Kind.BASELINE and data.get("baseline_pain") is None:
+            if "baseline_pain" not in self.errors:
+                self.add_error("baseline_pain", "Give the corrected baseline, 0 to 10.")
+        return data
+
+
+class CloseForm(forms.Form):
+    status = forms.ChoiceField(
+        label="The plan ends because",
+        choices=[
+            (Plan.Status.COMPLETED, "Completed: the patient is discharged"),
+            (Plan.Status.DISCONTINUED, "Discontinued"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the plan is discontinued.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Plan.Status.DISCONTINUED and not data.get("reason", "").strip():
+            self.add_error("reason", "Say why the plan is discontinued.")
+        return data
+
+
+class AppointmentForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    practitioner = forms.ModelChoiceField(queryset=None)
+    length_minutes = forms.TypedChoiceField(
+        label="Length", choices=Appointment.LENGTH_CHOICES, coerce=int, initial=45
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = practitioners()
+
+    def clean(self):
+        data = super().clean()
+        day, time = data.get("date"), data.get("time")
+        if day is not None and time is not None:
+            if day > timezone.localdate() + datetime.timedelta(days=366):
+                self.add_error("date", "Book within the next year.")
+            else:
+                data["starts_at"] = timezone.make_aware(datetime.datetime.combine(day, time))
+        return data
+
+
+class AppointmentStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (Appointment.Status.ATTENDED, "Attended"),
+            (Appointment.Status.CANCELLED, "Cancelled"),
+            (Appointment.Status.NO_SHOW, "No-show"),
+        ]
+    )
+    reason = forms.CharField(max_length=200, required=False)

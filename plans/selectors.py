@@ -1,0 +1,160 @@
+"""Reads for plans, appointments and the worklist, each in a fixed number of queries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from acuclinic.models import User
+from intake.models import Intake, Patient
+from plans import cadence
+from plans.models import Appointment, Plan, PlanDecision
+from sessions.models import TreatmentSession
+
+WORKLIST_DAYS_AHEAD = 7
+
+
+@dataclass(frozen=True)
+class Baseline:
+    value: int | None
+    source: str  # a Plan.BaselineSource value
+
+    @property
+    def source_label(self) -> str:
+        return Plan.BaselineSource(self.source).label
+
+
+def plan_visits(plan: Plan) -> list[TreatmentSession]:
+    """The plan's signed sessions in date order (same date: in the order logged)."""
+    return list(
+        TreatmentSession.objects.filter(
+            plan_link__plan=plan, status=TreatmentSession.Status.SIGNED
+        ).order_by("date", "created_at", "pk")
+    )
+
+
+def derive_baseline(patient: Patient, first_session: TreatmentSession | None) -> Baseline:
+    """CLINICAL.md 6: the intake's pain now when an intake was submitted before the
+    first session, else the first session's pain before."""
+    intakes = patient.intakes.submitted().exclude(pain_now=None).order_by("-submitted_at")
+    if first_session is not None:
+        day_after = first_session.date + datetime.timedelta(days=1)
+        start_of_day_after = timezone.make_aware(
+            datetime.datetime.combine(day_after, datetime.time.min)
+        )
+        # Submitted before the first session: by the end of that session's day at the
+        # latest (a patient may fill the intake in the waiting room).
+        intakes = intakes.filter(submitted_at__lt=start_of_day_after)
+    intake: Intake | None = intakes.first()
+    if intake is not None:
+        return Baseline(intake.pain_now, Plan.BaselineSource.INTAKE)
+    if first_session is not None:
+        return Baseline(first_session.pain_before, Plan.BaselineSource.FIRST_SESSION)
+    return Baseline(None, Plan.BaselineSource.PENDING)
+
+
+def plan_inputs(plan: Plan, sessions: list[TreatmentSession]):
+    """The cadence engine's inputs for this plan: (visits, decisions)."""
+    visits = [cadence.Visit(str(s.code), s.date, s.pain_before) for s in sessions]
+    decisions = [
+        cadence.Decision(
+            key=f"decision-{d.pk}",
+            date=d.date,
+            kind=cadence.DecisionKind(d.kind),
+            rung=cadence.Rung(d.rung) if d.rung else None,
+            reason=d.reason,
+        )
+        for d in plan.decisions.exclude(kind=PlanDecision.Kind.BASELINE).order_by(
+            "date", "created_at", "pk"
+        )
+    ]
+    return visits, decisions
+
+
+def plan_outcome(plan: Plan, sessions: list[TreatmentSession] | None = None) -> cadence.Outcome:
+    """Replay the cadence policy for this plan as it stands in the database."""
+    if sessions is None:
+        sessions = plan_visits(plan)
+    visits, decisions = plan_inputs(plan, sessions)
+    return cadence.replay(
+        baseline=plan.baseline_pain,
+        visits=visits,
+        decisions=decisions,
+        months_with_pain=plan.months_with_pain,
+        start_date=plan.start_date,
+    )
+
+
+def active_plan(patient: Patient) -> Plan | None:
+    return patient.plans.active().select_related("practitioner", "created_by", "updated_by").first()
+
+
+def next_appointment(patient: Patient) -> Appointment | None:
+    return patient.appointments.upcoming().select_related("practitioner").first()
+
+
+def practitioners():
+    """Active staff who may sign session notes: those who can be booked."""
+    permission = Permission.objects.filter(
+        content_type__app_label="treatment_sessions", codename="sign_treatmentsession"
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def due_worklist(*, today: datetime.date, practitioner_id: int | None = None):
+    """Active plans due within WORKLIST_DAYS_AHEAD days or overdue, most overdue first.
+
+    Each plan carries `has_booking` (a booked appointment still ahead) and
+    `upcoming` (those appointments, soonest first) for the template.
+    """
+    now = timezone.now()
+    plans = Plan.objects.due_by(today + datetime.timedelta(days=WORKLIST_DAYS_AHEAD))
+    if practitioner_id is not None:
+        plans = plans.filter(practitioner_id=practitioner_id)
+    booked = Appointment.objects.filter(
+        patient=OuterRef("patient"), status=Appointment.Status.BOOKED, starts_at__gte=now
+    )
+    return (
+        plans.annotate(has_booking=Exists(booked))
+        .select_related("patient", "practitioner")
+        .prefetch_related(
+            Prefetch(
+                "patient__appointments",
+                queryset=Appointment.objects.upcoming(now).select_related("practitioner"),
+                to_attr="upcoming",
+            )
+        )
+        .order_by("next_due", "patient__last_name", "patient__first_name", "pk")
+    )
+
+
+def worklist_counts(plans) -> dict:
+    return plans.aggregate(
+        to_book=Count("pk", filter=Q(has_booking=False)),
+        booked=Count("pk", filter=Q(has_booking=True)),
+    )
+
+
+CHART_APPOINTMENTS_SHOWN = 8
+
+
+def chart_plan(patient: Patient) -> dict:
+    """The chart's plan card: the active plan, the next appointment and recent visits."""
+    return {
+        "show_plan": True,
+        "plan": active_plan(patient),
+        "next_appointment": next_appointment(patient),
+        "appointments": list(
+            patient.appointments.select_related("practitioner").order_by("-starts_at")[
+                :CHART_APPOINTMENTS_SHOWN
+            ]
+        ),
+        "now": timezone.now(),
+    }

@@ -1,0 +1,443 @@
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from icalendar import Calendar, Event
+
+from intake.access import get_patient_for
+from intake.models import Patient
+from plans.forms import (
+    AppointmentForm,
+    AppointmentStatusForm,
+    CloseForm,
+    DecisionForm,
+    PlanEditForm,
+    PlanForm,
+)
+from plans.models import Appointment, Plan, PlanDecision
+from plans.selectors import (
+    WORKLIST_DAYS_AHEAD,
+    active_plan,
+    derive_baseline,
+    due_worklist,
+    next_appointment,
+    plan_outcome,
+    practitioners,
+    worklist_counts,
+)
+from plans.services import (
+    BookingError,
+    PlanError,
+    appointment_book,
+    appointment_set_status,
+    plan_close,
+    plan_create,
+    plan_decide,
+    plan_update,
+)
+from plans.timeline import timeline
+from sessions.models import TreatmentSession
+
+CLINICAL = "intake.view_clinical_record"
+
+
+def _get_plan_for(user, code) -> Plan:
+    """A plan by its code, for a role that may read plan details."""
+    if not (user.has_perm("plans.view_plan") and user.has_perm(CLINICAL)):
+        raise PermissionDenied
+    return get_object_or_404(
+        Plan.objects.select_related("patient", "practitioner", "created_by", "ended_by"),
+        code=code,
+    )
+
+
+def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, status=200):
+    """The plan page: everyone sees the cadence, due date and next appointment;
+    clinical roles see the reasons, flags, history and details too."""
+    clinical = request.user.has_perm(CLINICAL)
+    context = {
+        "patient": patient,
+        "plan": plan,
+        "clinical": clinical,
+        "next_appointment": next_appointment(patient),
+        "today": timezone.localdate(),
+    }
+    if plan is not None:
+        context["overdue"] = plan.is_overdue()
+    if clinical:
+        earlier = patient.plans.exclude(pk=plan.pk if plan else None).order_by("-start_date")
+        context["earlier_plans"] = earlier.select_related("ended_by")
+    if clinical and plan is not None:
+        outcome = plan_outcome(plan)
+        context.update(
+            outcome=outcome,
+            steps=list(reversed(outcome.steps)),
+            last_change=outcome.last_change,
+            flags=[message for _code, message in outcome.flags],
+            chart=timeline(outcome),
+            events=plan.events.select_related("created_by", "session").order_by(
+                "-created_at", "-pk"
+            ),
+            protocols=list(plan.protocols.all()),
+            referrals=list(plan.referrals.all()),
+        )
+        if plan.is_active and request.user.has_perm("plans.change_plan"):
+            forms = forms or {}
+            Kind = PlanDecision.Kind
+            context["decision_forms"] = {
+                kind: forms.get(kind) or DecisionForm(initial={"kind": kind}, prefix=kind)
+                for kind in (Kind.OVERRIDE, Kind.HOLD, Kind.RELEASE, Kind.BASELINE)
+            }
+    if plan is None and request.user.has_perm("plans.add_plan"):
+        first = (
+            patient.treatment_sessions.filter(status=TreatmentSession.Status.SIGNED)
+            .order_by("date", "created_at")
+            .first()
+        )
+        context["derived_baseline"] = derive_baseline(patient, first)
+    return render(request, "plans/plan_detail.html", context, status=status)
+
+
+@never_cache
+@require_safe
+@login_required
+@permission_required("plans.view_plan", raise_exception=True)
+def plan_detail(request, code):
+    patient = get_patient_for(request.user, code)
+    return _plan_page(request, patient, active_plan(patient))
+
+
+@never_cache
+@require_safe
+@login_required
+def plan_history_detail(request, code):
+    """Any plan of a patient, earlier ones included (clinical roles)."""
+    plan = _get_plan_for(request.user, code)
+    return _plan_page(request, plan.patient, plan)
+
+
+def _plan_initial(patient: Patient, user) -> dict:
+    """A new plan starts from the last submitted intake's answers."""
+    intake = patient.intakes.submitted().order_by("-submitted_at").first()
+    initial = {
+        "review_date": timezone.localdate() + datetime.timedelta(weeks=6),
+        "practitioner": user.pk if practitioners().filter(pk=user.pk).exists() else None,
+    }
+    if intake is not None:
+        goals = [intake.goals.strip()] if intake.goals.strip() else []
+        goals += [f"{activity} (now {score}/10)" for activity, score in intake.psfs_items]
+        pattern = ", ".join(intake.pain_type_labels)
+        if intake.trigger_labels:
+            pattern += "; worse with " + ", ".join(intake.trigger_labels).lower()
+        initial.update(
+            months_with_pain=intake.months_with_pain,
+            functional_goals="\n".join(goals),
+            pain_pattern=pattern,
+        )
+    return initial
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("plans.add_plan", raise_exception=True)
+def plan_create_view(request, code):
+    patient = get_patient_for(request.user, code)
+    existing = active_plan(patient)
+    if existing is not None:
+        messages.info(request, "This patient already has an active plan.")
+        return redirect("plans:plan_detail", code=patient.code)
+    form = PlanForm(
+        request.POST if request.method == "POST" else None,
+        initial=_plan_initial(patient, request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_create(patient=patient, data=form.cleaned_data, user=request.user)
+        except PlanError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "Plan started.")
+        return redirect("plans:plan_detail", code=patient.code)
+    first = (
+        patient.treatment_sessions.filter(status=TreatmentSession.Status.SIGNED)
+        .order_by("date", "created_at")
+        .first()
+    )
+    return render(
+        request,
+        "plans/plan_form.html",
+        {"form": form, "patient": patient, "baseline": derive_baseline(patient, first)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("plans.change_plan", raise_exception=True)
+def plan_edit_view(request, code):
+    plan = _get_plan_for(request.user, code)
+    if not plan.is_active:
+        messages.error(request, "This plan has ended and can no longer be changed.")
+        return redirect("plans:plan_history", code=plan.code)
+    form = PlanEditForm(request.POST if request.method == "POST" else None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
+        try:
+            plan_update(plan=plan, data=data, reason=form.cleaned_data["reason"], user=request.user)
+        except PlanError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "Plan saved.")
+        return redirect("plans:plan_detail", code=plan.patient.code)
+    # A ModelForm's is_valid() writes the typed values onto the instance; the page
+    # header must show the plan as stored, so reload it.
+    plan.refresh_from_db()
+    return render(
+        request, "plans/plan_form.html", {"form": form, "patient": plan.patient, "plan": plan}
+    )
+
+
+@never_cache
+@login_required
+@permission_required("plans.change_plan", raise_exception=True)
+@require_POST
+def plan_decide_view(request, code):
+    plan = _get_plan_for(request.user, code)
+    kind = request.POST.get("kind", "")
+    if kind not in PlanDecision.Kind.values:
+        kind = PlanDecision.Kind.OVERRIDE
+    form = DecisionForm(request.POST, prefix=kind)
+    # The kind travels unprefixed with the button, so a tampered form cannot mix kinds.
+    if form.is_valid() and form.cleaned_data["kind"] == kind:
+        data = form.cleaned_data
+        try:
+            plan_decide(
+                plan=plan,
+                kind=kind,
+                reason=data["reason"],
+                rung=data.get("rung") or "",
+                baseline_pain=data.get("baseline_pain"),
+                user=request.user,
+            )
+        except PlanError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _DECISION_DONE[kind])
+        return redirect("plans:plan_detail", code=plan.patient.code)
+    messages.error(request, "Nothing was changed. Check the form below.")
+    return _plan_page(request, plan.patient, plan, forms={kind: form}, status=400)
+
+
+_DECISION_DONE = {
+    PlanDecision.Kind.OVERRIDE: "Cadence set.",
+    PlanDecision.Kind.HOLD: "Cadence on hold.",
+    PlanDecision.Kind.RELEASE: "Hold released: the cadence follows the policy again.",
+    PlanDecision.Kind.BASELINE: "Baseline corrected and the history replayed.",
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("plans.change_plan", raise_exception=True)
+def plan_close_view(request, code):
+    plan = _get_plan_for(request.user, code)
+    if not plan.is_active:
+        messages.info(request, "This plan has already ended.")
+        return redirect("plans:plan_history", code=plan.code)
+    form = CloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_close(
+                plan=plan,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except PlanError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "Plan ended. It stays on the chart.")
+        return redirect("plans:plan_detail", code=plan.patient.code)
+    return render(
+        request, "plans/plan_close.html", {"form": form, "plan": plan, "patient": plan.patient}
+    )
+
+
+# --- the worklist -----------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+@login_required
+@permission_required("plans.view_plan", raise_exception=True)
+def due_list(request):
+    today = timezone.localdate()
+    staff = list(practitioners())
+    chosen = None
+    wanted = request.GET.get("practitioner", "")
+    if wanted.isdigit():
+        chosen = next((p for p in staff if p.pk == int(wanted)), None)
+    plans = due_worklist(today=today, practitioner_id=chosen.pk if chosen else None)
+    counts = worklist_counts(plans)
+    show = request.GET.get("show", "to_book")
+    if show == "to_book":
+        plans = plans.filter(has_booking=False)
+    elif show == "booked":
+        plans = plans.filter(has_booking=True)
+    else:
+        show = "all"
+    page = Paginator(plans, settings.PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "plans/due_list.html",
+        {
+            "page": page,
+            "counts": counts,
+            "show": show,
+            "practitioners": staff,
+            "chosen": chosen,
+            "today": today,
+            "days_ahead": WORKLIST_DAYS_AHEAD,
+            "due_by": today + datetime.timedelta(days=WORKLIST_DAYS_AHEAD),
+        },
+    )
+
+
+# --- appointments -----------------------------------------------------------------
+
+
+def _booking_initial(plan: Plan | None) -> dict:
+    today = timezone.localdate()
+    day = max(plan.next_due, today + datetime.timedelta(days=1)) if plan and plan.next_due else None
+    initial = {"date": day or today + datetime.timedelta(days=1), "time": datetime.time(9, 0)}
+    if plan is not None:
+        initial["practitioner"] = plan.practitioner_id
+    return initial
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("plans.add_appointment", raise_exception=True)
+def appointment_create_view(request, code):
+    patient = get_patient_for(request.user, code)
+    plan = active_plan(patient)
+    back = "worklist" if request.GET.get("from") == "worklist" else "chart"
+    form = AppointmentForm(
+        request.POST if request.method == "POST" else None,
+        initial=_booking_initial(plan),
+    )
+    if request.method == "POST" and form.is_valid() and "starts_at" in form.cleaned_data:
+        try:
+            appointment, created = appointment_book(
+                patient=patient,
+                practitioner=form.cleaned_data["practitioner"],
+                starts_at=form.cleaned_data["starts_at"],
+                length_minutes=form.cleaned_data["length_minutes"],
+                user=request.user,
+            )
+        except BookingError as refused:
+            form.add_error(refused.field, str(refused))
+        else:
+            when = timezone.localtime(appointment.starts_at)
+            messages.success(
+                request,
+                f"{'Booked' if created else 'Already booked'}: {when:%A %-d %B at %H:%M} "
+                f"with {appointment.practitioner}.",
+            )
+            if back == "worklist":
+                return redirect("plans:due_list")
+            return redirect("intake:patient_detail", code=patient.code)
+    return render(
+        request,
+        "plans/appointment_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "plan": plan,
+            "next_appointment": next_appointment(patient),
+            "back": back,
+        },
+    )
+
+
+def _get_appointment_for(user, code) -> Appointment:
+    if not user.has_perm("plans.view_appointment"):
+        raise PermissionDenied
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner"), code=code
+    )
+
+
+@never_cache
+@login_required
+@permission_required("plans.change_appointment", raise_exception=True)
+@require_POST
+def appointment_status_view(request, code):
+    appointment = _get_appointment_for(request.user, code)
+    form = AppointmentStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose attended, cancelled or no-show.")
+    else:
+        try:
+            appointment_set_status(
+                appointment=appointment,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except BookingError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                f"Visit of {timezone.localtime(appointment.starts_at):%-d %B, %H:%M} marked "
+                f"{appointment.get_status_display().lower()}.",
+            )
+    return redirect("intake:patient_detail", code=appointment.patient.code)
+
+
+@require_safe
+@login_required
+def appointment_ics(request, code):
+    """The visit as an iCalendar file, for the patient's or a staff calendar.
+
+    It names the clinic and the practitioner, never the patient, so it is safe to
+    forward or to sync to a phone.
+    """
+    appointment = _get_appointment_for(request.user, code)
+    calendar = Calendar()
+    calendar.add("prodid", "-//AcuClinic//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{appointment.code}@acuclinic")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.starts_at)
+    event.add("dtend", appointment.ends_at)
+    event.add("summary", f"Acupuncture appointment at {settings.CLINIC_NAME}")
+    description = f"With {appointment.practitioner}."
+    if settings.CLINIC_PHONE:
+        description += f" To change or cancel, call {settings.CLINIC_PHONE}."
+    event.add("description", description)
+    if settings.CLINIC_ADDRESS:
+        event.add("location", settings.CLINIC_ADDRESS)
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("sequence", 1 if cancelled else 0)
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    day = timezone.localtime(appointment.starts_at)
+    response["Content-Disposition"] = f'attachment; filename="acupuncture-{day:%Y-%m-%d-%H%M}.ics"'
+    response["Cache-Control"] = "no-store"
+    return response
