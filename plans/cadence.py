@@ -340,20 +340,7 @@ def replay(
                     f"would now be {policy.words}."
                 )
             steps.append(
-                Step(
-                    key=item.key,
-                    date=item.date,
-                    is_session=True,
-                    pain_before=score,
-                    before=before,
-                    after=held_rung or policy,
-                    policy_after=policy,
-                    rule=rule,
-                    numbers=numbers,
-                    plain=plain,
-                    window=window_before,
-                    held=held_rung is not None,
-                )
+                _step(item, score, before, held_rung, policy, rule, numbers, plain, window_before)
             )
             continue
 
@@ -379,20 +366,7 @@ def replay(
         else:
             continue  # a hold while held, a release with no hold: nothing to do
         steps.append(
-            Step(
-                key=item.key,
-                date=item.date,
-                is_session=False,
-                pain_before=None,
-                before=before,
-                after=held_rung or policy,
-                policy_after=policy,
-                rule=rule,
-                numbers=numbers,
-                plain=plain,
-                window=window_before,
-                held=held_rung is not None,
-            )
+            _step(item, None, before, held_rung, policy, rule, numbers, plain, window_before)
         )
 
     cadence = held_rung or policy
@@ -410,6 +384,24 @@ def replay(
         course_estimate=estimate,
         next_due=next_due,
         flags=tuple(_flags(baseline, scores, cadence, estimate)),
+    )
+
+
+def _step(item, pain_before, before, held_rung, policy, rule, numbers, plain, window) -> Step:
+    """The step an item made: `held_rung` and `policy` are the state after it."""
+    return Step(
+        key=item.key,
+        date=item.date,
+        is_session=isinstance(item, Visit),
+        pain_before=pain_before,
+        before=before,
+        after=held_rung or policy,
+        policy_after=policy,
+        rule=rule,
+        numbers=numbers,
+        plain=plain,
+        window=window,
+        held=held_rung is not None,
     )
 
 

@@ -345,8 +345,10 @@ def appointment_book(
         raise BookingError("This chart is archived. Restore it before booking.")
     if starts_at < timezone.now():
         raise BookingError("That time has already passed.", "date")
-    # One booking at a time per practitioner, so two desks cannot take the same slot.
+    # One booking at a time per practitioner and per patient, so two desks cannot
+    # take the same slot or double-book the patient with two practitioners.
     User.objects.select_for_update().get(pk=practitioner.pk)
+    Patient.objects.select_for_update().get(pk=patient.pk)
     ends_at = starts_at + datetime.timedelta(minutes=length_minutes)
     same = Appointment.objects.filter(
         patient=patient,

@@ -285,8 +285,9 @@ def due_list(request):
     staff = list(practitioners())
     chosen = None
     wanted = request.GET.get("practitioner", "")
-    if wanted.isdigit():
-        chosen = next((p for p in staff if p.pk == int(wanted)), None)
+    # Ignore anything but a plain number (isdigit() alone lets "²" through).
+    if wanted.isascii() and wanted.isdecimal():
+        chosen = next((p for p in staff if str(p.pk) == wanted), None)
     plans = due_worklist(today=today, practitioner_id=chosen.pk if chosen else None)
     counts = worklist_counts(plans)
     show = request.GET.get("show", "to_book")
@@ -317,9 +318,11 @@ def due_list(request):
 
 
 def _booking_initial(plan: Plan | None) -> dict:
-    today = timezone.localdate()
-    day = max(plan.next_due, today + datetime.timedelta(days=1)) if plan and plan.next_due else None
-    initial = {"date": day or today + datetime.timedelta(days=1), "time": datetime.time(9, 0)}
+    """The plan's next due date (tomorrow when that has passed), the plan's practitioner."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    due = plan.next_due if plan else None
+    day = due if due is not None and due >= timezone.localdate() else tomorrow
+    initial = {"date": day, "time": datetime.time(9, 0)}
     if plan is not None:
         initial["practitioner"] = plan.practitioner_id
     return initial
@@ -331,6 +334,9 @@ def _booking_initial(plan: Plan | None) -> dict:
 @permission_required("plans.add_appointment", raise_exception=True)
 def appointment_create_view(request, code):
     patient = get_patient_for(request.user, code)
+    if patient.is_archived:
+        messages.error(request, "This chart is archived. Restore it before booking.")
+        return redirect("intake:patient_detail", code=patient.code)
     plan = active_plan(patient)
     back = "worklist" if request.GET.get("from") == "worklist" else "chart"
     form = AppointmentForm(
