@@ -114,6 +114,8 @@ class Visit:
     key: str
     date: datetime.date
     pain_before: int
+    # When it was signed: orders it among items of the same date.
+    at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class Decision:
     kind: DecisionKind
     rung: Rung | None = None
     reason: str = ""
+    # When it was made: orders it among items of the same date.
+    at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -297,14 +301,19 @@ def replay(
 ) -> Outcome:
     """Replay the plan from the start (weekly) through its sessions and decisions.
 
-    Sessions and decisions are taken in date order; on the same date sessions come
-    first (a decision made that day follows that day's visit), and items of the same
-    kind and date keep the order given.
+    Sessions and decisions are taken in date order. On the same date they follow the
+    moment each was recorded (`at`: a session when signed, a decision when made), so a
+    hold made in the morning holds that afternoon's visit. Items without a time come
+    first, sessions before decisions, in the order given.
     """
+
+    def moment(item) -> float:
+        return item.at.timestamp() if item.at is not None else float("-inf")
+
     order = sorted(
-        [(v.date, 0, i, v) for i, v in enumerate(visits)]
-        + [(d.date, 1, i, d) for i, d in enumerate(decisions)],
-        key=lambda item: item[:3],
+        [(v.date, moment(v), 0, i, v) for i, v in enumerate(visits)]
+        + [(d.date, moment(d), 1, i, d) for i, d in enumerate(decisions)],
+        key=lambda item: item[:4],
     )
     automatic = baseline is not None and baseline >= AUTOMATIC_MIN_BASELINE
     policy = Rung.WEEKLY  # what the policy gives
@@ -313,7 +322,7 @@ def replay(
     scores: list[int] = []
     steps: list[Step] = []
 
-    for _date, _kind, _index, item in order:
+    for *_, item in order:
         before = held_rung or policy
         window_before = tuple(window)
         if isinstance(item, Visit):

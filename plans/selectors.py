@@ -27,11 +27,11 @@ class Baseline:
 
 
 def plan_visits(plan: Plan) -> list[TreatmentSession]:
-    """The plan's signed sessions in date order (same date: in the order logged)."""
+    """The plan's signed sessions in date order (same date: in the order signed)."""
     return list(
         TreatmentSession.objects.filter(
             plan_link__plan=plan, status=TreatmentSession.Status.SIGNED
-        ).order_by("date", "created_at", "pk")
+        ).order_by("date", "signed_at", "pk")
     )
 
 
@@ -57,7 +57,7 @@ def derive_baseline(patient: Patient, first_session: TreatmentSession | None) ->
 
 def plan_inputs(plan: Plan, sessions: list[TreatmentSession]):
     """The cadence engine's inputs for this plan: (visits, decisions)."""
-    visits = [cadence.Visit(str(s.code), s.date, s.pain_before) for s in sessions]
+    visits = [cadence.Visit(str(s.code), s.date, s.pain_before, s.signed_at) for s in sessions]
     decisions = [
         cadence.Decision(
             key=f"decision-{d.pk}",
@@ -65,6 +65,7 @@ def plan_inputs(plan: Plan, sessions: list[TreatmentSession]):
             kind=cadence.DecisionKind(d.kind),
             rung=cadence.Rung(d.rung) if d.rung else None,
             reason=d.reason,
+            at=d.created_at,
         )
         for d in plan.decisions.exclude(kind=PlanDecision.Kind.BASELINE).order_by(
             "date", "created_at", "pk"

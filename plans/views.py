@@ -212,6 +212,9 @@ def plan_edit_view(request, code):
 @require_POST
 def plan_decide_view(request, code):
     plan = _get_plan_for(request.user, code)
+    if not plan.is_active:
+        messages.error(request, "This plan has ended and can no longer be changed.")
+        return redirect("plans:plan_history", code=plan.code)
     kind = request.POST.get("kind", "")
     if kind not in PlanDecision.Kind.values:
         kind = PlanDecision.Kind.OVERRIDE
