@@ -421,8 +421,12 @@ def _flags(baseline, scores: list[int], cadence: Rung, estimate: int):
             f"Baseline pain {baseline}/10 is below {AUTOMATIC_MIN_BASELINE}: automatic "
             f"tapering is off and the practitioner sets the cadence.",
         )
-    if len(scores) >= NON_RESPONSE_SESSIONS and not any(
-        meets(Rung.FORTNIGHTLY, baseline or 0, s) for s in scores
+    # Below a baseline of 2 no drop can count as improvement; the baseline flag says so.
+    measurable = baseline is not None and baseline >= AUTOMATIC_MIN_BASELINE
+    if (
+        measurable
+        and len(scores) >= NON_RESPONSE_SESSIONS
+        and not any(meets(Rung.FORTNIGHTLY, baseline, s) for s in scores)
     ):
         yield (
             Flag.NON_RESPONSE,
