@@ -318,10 +318,6 @@ class PlanEvent(models.Model):
         return f"{self.get_kind_display()} on {self.plan}"
 
     @property
-    def rule_label(self) -> str:
-        return policy.RULE_LABELS.get(self.rule, self.rule)
-
-    @property
     def flag_label(self) -> str:
         return policy.FLAG_LABELS.get(self.to_value, self.to_value)
 

@@ -55,6 +55,24 @@ def derive_baseline(patient: Patient, first_session: TreatmentSession | None) ->
     return Baseline(None, Plan.BaselineSource.PENDING)
 
 
+def unplanned_sessions(patient: Patient) -> list[TreatmentSession]:
+    """Signed sessions a new plan would count: in no plan yet, and not before the
+    patient's previous plan ended. In date order."""
+    sessions = patient.treatment_sessions.filter(
+        status=TreatmentSession.Status.SIGNED, plan_link__isnull=True
+    )
+    last_ended = patient.plans.exclude(ended_on=None).order_by("-ended_on").first()
+    if last_ended is not None:
+        sessions = sessions.filter(date__gte=last_ended.ended_on)
+    return list(sessions.order_by("date", "signed_at", "pk"))
+
+
+def baseline_preview(patient: Patient) -> Baseline:
+    """The baseline a plan started now would take."""
+    sessions = unplanned_sessions(patient)
+    return derive_baseline(patient, sessions[0] if sessions else None)
+
+
 def plan_inputs(plan: Plan, sessions: list[TreatmentSession]):
     """The cadence engine's inputs for this plan: (visits, decisions)."""
     visits = [cadence.Visit(str(s.code), s.date, s.pain_before, s.signed_at) for s in sessions]
@@ -158,4 +176,5 @@ def chart_plan(patient: Patient) -> dict:
             ]
         ),
         "now": timezone.now(),
+        "appointments_shown": CHART_APPOINTMENTS_SHOWN,
     }

@@ -14,7 +14,7 @@ from acuclinic.models import User
 from intake.models import Patient
 from plans import cadence
 from plans.models import Appointment, Plan, PlanDecision, PlanEvent, PlanSession
-from plans.selectors import derive_baseline, plan_outcome, plan_visits
+from plans.selectors import derive_baseline, plan_outcome, plan_visits, unplanned_sessions
 from sessions.models import TreatmentSession
 
 DETAIL_FIELDS = (
@@ -125,13 +125,7 @@ def plan_create(*, patient: Patient, data: dict, user: User) -> Plan:
         raise PlanError("This patient already has an active plan.")
     if patient.is_archived:
         raise PlanError("This chart is archived. Restore it before starting a plan.")
-    unplanned = patient.treatment_sessions.filter(
-        status=TreatmentSession.Status.SIGNED, plan_link__isnull=True
-    )
-    last_ended = patient.plans.exclude(ended_on=None).order_by("-ended_on").first()
-    if last_ended is not None:
-        unplanned = unplanned.filter(date__gte=last_ended.ended_on)
-    unplanned = list(unplanned.order_by("date", "created_at", "pk"))
+    unplanned = unplanned_sessions(patient)
     today = timezone.localdate()
     plan = Plan(
         patient=patient,

@@ -26,7 +26,7 @@ from plans.models import Appointment, Plan, PlanDecision
 from plans.selectors import (
     WORKLIST_DAYS_AHEAD,
     active_plan,
-    derive_baseline,
+    baseline_preview,
     due_worklist,
     next_appointment,
     plan_outcome,
@@ -44,7 +44,6 @@ from plans.services import (
     plan_update,
 )
 from plans.timeline import timeline
-from sessions.models import TreatmentSession
 
 CLINICAL = "intake.view_clinical_record"
 
@@ -97,12 +96,7 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
                 for kind in (Kind.OVERRIDE, Kind.HOLD, Kind.RELEASE, Kind.BASELINE)
             }
     if plan is None and request.user.has_perm("plans.add_plan"):
-        first = (
-            patient.treatment_sessions.filter(status=TreatmentSession.Status.SIGNED)
-            .order_by("date", "created_at")
-            .first()
-        )
-        context["derived_baseline"] = derive_baseline(patient, first)
+        context["derived_baseline"] = baseline_preview(patient)
     return render(request, "plans/plan_detail.html", context, status=status)
 
 
@@ -167,15 +161,10 @@ def plan_create_view(request, code):
         else:
             messages.success(request, "Plan started.")
         return redirect("plans:plan_detail", code=patient.code)
-    first = (
-        patient.treatment_sessions.filter(status=TreatmentSession.Status.SIGNED)
-        .order_by("date", "created_at")
-        .first()
-    )
     return render(
         request,
         "plans/plan_form.html",
-        {"form": form, "patient": patient, "baseline": derive_baseline(patient, first)},
+        {"form": form, "patient": patient, "baseline": baseline_preview(patient)},
     )
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from plans import cadence
 from plans.models import Plan, PlanDecision, PlanEvent, PlanSession
+from plans.services import plan_close
 from sessions.models import TreatmentSession
 from sessions.services import session_sign
 from tests.factories import (
@@ -1475,3 +1476,24 @@ def test_the_chart_says_when_there_is_no_plan_and_nothing_booked(client, users, 
     text = _text(response)
     assert "No active plan" in text
     assert "None booked" in text
+
+
+def test_a_second_plan_previews_the_baseline_it_will_take(client, acupuncturist, patient):
+    first = make_plan(patient, user=acupuncturist)
+    sign_history(
+        patient,
+        user=acupuncturist,
+        scores=[8, 6],
+        start=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    plan_close(plan=first, status=Plan.Status.COMPLETED, reason="", user=acupuncturist)
+    # Signed after the first plan ended: the second plan starts from it.
+    sign_history(patient, user=acupuncturist, scores=[4], start=timezone.localdate())
+    client.force_login(acupuncturist)
+    page = client.get(f"/patients/{patient.code}/plan/new/").content.decode()
+    assert "<strong>4/10</strong>, from the first session" in page
+    client.post(
+        f"/patients/{patient.code}/plan/new/",
+        {"practitioner": acupuncturist.pk, "review_date": ""},
+    )
+    assert Plan.objects.get(patient=patient, status="active").baseline_pain == 4
