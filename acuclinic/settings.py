@@ -1,5 +1,6 @@
 """AcuClinic settings, read from the environment (see README, "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -19,7 +20,7 @@ if ENV_FILE and Path(ENV_FILE).is_file():
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 # Only ever used with DEBUG on; production refuses it (see check_production_settings).
-DEVELOPMENT_SECRET_KEY = "django-insecure-acuclinic-development-key-never-use-in-production"  # noqa: S105
+DEVELOPMENT_SECRET_KEY = "django-insecure-acuclinic-development-key-never-use-in-production"  # noqa: S105  # nosec B105
 
 
 def check_production_settings(*, debug: bool, secret_key: str, allowed_hosts: list[str]) -> None:
@@ -69,17 +70,39 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "auditlog",
+    "audit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "acuclinic.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the timeouts, which leave a message for the login page.
     "django.contrib.messages.middleware.MessageMiddleware",
+    "acuclinic.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "acuclinic.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "acuclinic.urls"
@@ -153,13 +176,71 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Cookies are marked Secure unless DEBUG is on (production runs behind HTTPS).
+# HTTPS. Production runs behind HTTPS: cookies are marked Secure, plain HTTP is
+# redirected (except the load balancer's /healthz) and browsers are told to use
+# HTTPS only (HSTS). Each can be turned off from the environment, e.g. for a
+# load test on loopback; with DEBUG on all are off.
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sessions. A session ends after SESSION_IDLE_MINUTES without a request, and in
+# any case SESSION_MAX_HOURS after the login (acuclinic.middleware). Cookies last
+# no longer than the browser.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failed logins for one
+# username from one address, that pair is locked for AXES_COOLOFF_MINUTES; a clinic
+# admin can unlock it in /admin/ (Axes: access attempts) or with `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "acuclinic.net.client_ip"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records logins and logouts
+
+# Two-factor login (django-otp, TOTP apps with backup codes). Clinic admins must
+# use it, and so must anyone reaching /admin/; other staff may turn it on.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="AcuClinic")
+OTP_BACKUP_CODES = 10
+
+# Audit trail (django-auditlog, stored in audit.AuditEntry; see audit/registry.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # restoring a backup is not a change
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDIT_ENTRIES_PER_PAGE = 50
+
+# Content-Security-Policy (django-csp): everything from the app itself, no inline
+# script or style, no framing, forms post only to the app.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # Phone numbers typed without a country code are read as numbers of this region.
 CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US")
@@ -221,5 +302,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
+        # Lockouts and failed logins are in the audit trail; axes' own lines add nothing.
+        "axes": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from acuclinic import views
+from acuclinic import two_factor, views
 
 admin.site.site_header = "AcuClinic administration"
 admin.site.site_title = "AcuClinic admin"
@@ -22,8 +22,14 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", two_factor.manage, name="otp_manage"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="otp_verify"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="otp_setup"),
+    path("accounts/two-factor/backup-codes/", two_factor.new_backup_codes, name="otp_backup_codes"),
+    path("accounts/two-factor/off/", two_factor.turn_off, name="otp_turn_off"),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
     path("", include("plans.urls")),
+    path("", include("audit.urls")),
 ]

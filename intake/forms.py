@@ -6,6 +6,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
+from acuclinic.concurrency import VersionField
 from intake.models import Patient
 from intake.phone import normalise_phone
 
@@ -152,6 +153,18 @@ class PatientForm(DemographicsValidation, forms.ModelForm):
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class PatientEditForm(PatientForm):
+    """Demographics of an existing chart, with the version they were opened at."""
+
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+        self.helper.layout.append("version")
 
 
 class ArchiveForm(forms.Form):

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from acuclinic.concurrency import check_version
 from acuclinic.models import User
+from audit.trail import record_children
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -36,12 +38,20 @@ def patient_create(*, data: dict, created_by: User) -> Patient:
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, data: dict, updated_by: User) -> Patient:
+@transaction.atomic
+def patient_update(
+    *, patient: Patient, data: dict, updated_by: User, version: int | None = None
+) -> Patient:
+    """Save demographics. With `version` (the edit form's), refuse a stale edit."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if version is not None:
+        check_version(locked, version, data)
     for field, value in data.items():
-        setattr(patient, field, value)
-    patient.updated_by = updated_by
-    patient.save()
-    return patient
+        setattr(locked, field, value)
+    locked.updated_by = updated_by
+    locked.version += 1
+    locked.save()
+    return locked
 
 
 @transaction.atomic
@@ -230,12 +240,31 @@ def intake_save_step(
     for field, value in answers.items():
         setattr(intake, field, value)
     if regions is not None:
+        record_children(
+            intake,
+            "regions",
+            [
+                f"{r} {s}"
+                for r, s in intake.regions.order_by("region").values_list("region", "score")
+            ],
+            [f"{region} {score}" for region, score in sorted(regions.items())],
+        )
         intake.regions.all().delete()
         IntakePainRegion.objects.bulk_create(
             IntakePainRegion(intake=intake, region=region, score=score)
             for region, score in regions.items()
         )
     if medications is not None:
+        fields = ("name", "dose", "frequency", "for_pain")
+        record_children(
+            intake,
+            "medications",
+            [
+                " / ".join(str(v) for v in row)
+                for row in intake.medications.order_by("pk").values_list(*fields)
+            ],
+            [" / ".join(str(row.get(name, "")) for name in fields) for row in medications],
+        )
         intake.medications.all().delete()
         IntakeMedication.objects.bulk_create(
             IntakeMedication(intake=intake, **row) for row in medications
@@ -290,7 +319,8 @@ def intake_submit(
                 setattr(patient, field, after)
             # No staff member made this change: the chart shows it came from the intake.
             patient.updated_by = None
-            patient.save(update_fields=[*changes, "updated_by", "updated_at"])
+            patient.version += 1
+            patient.save(update_fields=[*changes, "updated_by", "updated_at", "version"])
         locked.contact_changes = changes
     locked.save()
     return locked

@@ -11,8 +11,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from acuclinic.concurrency import EditConflict, rebind_at
+from audit.trail import record_read
 from intake.access import get_intake_for, get_patient_for
-from intake.forms import ArchiveForm, DiscardForm, PatientForm, PatientSearchForm
+from intake.forms import (
+    ArchiveForm,
+    DiscardForm,
+    PatientEditForm,
+    PatientForm,
+    PatientSearchForm,
+)
 from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS, Intake, Patient, match_key
 from intake.phone import format_phone
 from intake.services import (
@@ -149,6 +157,7 @@ def _chart(request, patient: Patient, **extra):
         context.update(chart_sessions(patient, intake["answers"], request.GET.get("sessions_page")))
     if request.user.has_perm("plans.view_plan"):
         context.update(chart_plan(patient))
+    record_read(request, patient, patient=patient)
     return render(request, "intake/patient_detail.html", context)
 
 
@@ -162,18 +171,34 @@ def patient_detail(request, code):
 @permission_required("intake.change_patient", raise_exception=True)
 def patient_update_view(request, code):
     patient = get_patient_for(request.user, code)
-    form = PatientForm(request.POST if request.method == "POST" else None, instance=patient)
-    duplicates = []
+    form = PatientEditForm(request.POST if request.method == "POST" else None, instance=patient)
+    duplicates, conflict = [], None
     if request.method == "POST" and form.is_valid():
         duplicates = _duplicate_matches(form, exclude=patient)
         if not duplicates:
-            patient_update(patient=patient, data=form.cleaned_data, updated_by=request.user)
-            messages.success(request, "Demographics saved.")
-            return redirect("intake:patient_detail", code=patient.code)
+            data = {name: form.cleaned_data[name] for name in PatientForm.Meta.fields}
+            try:
+                patient_update(
+                    patient=patient,
+                    data=data,
+                    updated_by=request.user,
+                    version=form.cleaned_data["version"],
+                )
+            except EditConflict as overtaken:
+                conflict = overtaken
+                patient.refresh_from_db()
+                form = rebind_at(
+                    PatientEditForm, request.POST, conflict.current_version, instance=patient
+                )
+            else:
+                messages.success(request, "Demographics saved.")
+                return redirect("intake:patient_detail", code=patient.code)
+    record_read(request, patient, patient=patient)
     return render(
         request,
         "intake/patient_form.html",
-        {"form": form, "duplicates": duplicates, "patient": patient},
+        {"form": form, "duplicates": duplicates, "patient": patient, "conflict": conflict},
+        status=409 if conflict else 200,
     )
 
 
@@ -366,6 +391,7 @@ def registration_view(request, code):
                 pk__in=[m.pk for m in matches]
             )[:10]
         )
+    record_read(request, intake, patient=None)
     return render(
         request,
         "intake/registration.html",

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from acuclinic.concurrency import VersionField
 from plans import cadence
 from plans.models import Advice, Appointment, Plan, PlanDecision, ReferralContact
 from plans.selectors import practitioners
@@ -99,6 +100,12 @@ class PlanEditForm(PlanForm):
     reason = forms.CharField(
         label="Why the change", max_length=REASON_MAX, help_text="Kept in the plan's history."
     )
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
 
 
 class DecisionForm(forms.Form):

@@ -10,6 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from acuclinic.concurrency import check_version
 from acuclinic.models import User
 from intake.models import Patient
 from plans import cadence
@@ -162,11 +163,18 @@ def _set_relations(plan: Plan, data: dict) -> None:
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, data: dict, reason: str, user: User) -> Plan:
-    """Change the plan's details (goals, advice, referrals...), saying why."""
+def plan_update(
+    *, plan: Plan, data: dict, reason: str, user: User, version: int | None = None
+) -> Plan:
+    """Change the plan's details (goals, advice, referrals...), saying why.
+
+    With `version` (the edit form's), an edit that someone else's overtook is refused.
+    """
     plan = _lock(plan)
     if not plan.is_active:
         raise PlanError("This plan has ended and can no longer be changed.")
+    if version is not None:
+        check_version(plan, version, data)
     changed = [
         Plan._meta.get_field(name).verbose_name
         for name in DETAIL_FIELDS
@@ -181,6 +189,7 @@ def plan_update(*, plan: Plan, data: dict, reason: str, user: User) -> Plan:
         return plan
     _set_details(plan, data)
     plan.updated_by = user
+    plan.version += 1
     plan.save()
     _set_relations(plan, data)
     PlanEvent.objects.create(

@@ -12,6 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from icalendar import Calendar, Event
 
+from acuclinic.concurrency import EditConflict, rebind_at
+from audit.models import AuditEntry
+from audit.trail import record_read
 from intake.access import get_patient_for
 from intake.models import Patient
 from plans.forms import (
@@ -97,6 +100,7 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
             }
     if plan is None and request.user.has_perm("plans.add_plan"):
         context["derived_baseline"] = baseline_preview(patient)
+    record_read(request, plan or patient, patient=patient)
     return render(request, "plans/plan_detail.html", context, status=status)
 
 
@@ -178,20 +182,37 @@ def plan_edit_view(request, code):
         messages.error(request, "This plan has ended and can no longer be changed.")
         return redirect("plans:plan_history", code=plan.code)
     form = PlanEditForm(request.POST if request.method == "POST" else None, instance=plan)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
         try:
-            plan_update(plan=plan, data=data, reason=form.cleaned_data["reason"], user=request.user)
+            plan_update(
+                plan=plan,
+                data=data,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+                version=form.cleaned_data["version"],
+            )
+        except EditConflict as overtaken:
+            conflict = overtaken
+            plan.refresh_from_db()
+            form = rebind_at(PlanEditForm, request.POST, conflict.current_version, instance=plan)
+            form.is_valid()  # shows the typing as typed, checked again
         except PlanError as refused:
             messages.error(request, str(refused))
+            return redirect("plans:plan_detail", code=plan.patient.code)
         else:
             messages.success(request, "Plan saved.")
-        return redirect("plans:plan_detail", code=plan.patient.code)
+            return redirect("plans:plan_detail", code=plan.patient.code)
     # A ModelForm's is_valid() writes the typed values onto the instance; the page
     # header must show the plan as stored, so reload it.
     plan.refresh_from_db()
+    record_read(request, plan, patient=plan.patient)
     return render(
-        request, "plans/plan_form.html", {"form": form, "patient": plan.patient, "plan": plan}
+        request,
+        "plans/plan_form.html",
+        {"form": form, "patient": plan.patient, "plan": plan, "conflict": conflict},
+        status=409 if conflict else 200,
     )
 
 
@@ -414,6 +435,7 @@ def appointment_ics(request, code):
     forward or to sync to a phone.
     """
     appointment = _get_appointment_for(request.user, code)
+    record_read(request, appointment, patient=appointment.patient_id, event=AuditEntry.Event.EXPORT)
     calendar = Calendar()
     calendar.add("prodid", "-//AcuClinic//Appointments//EN")
     calendar.add("version", "2.0")

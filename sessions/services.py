@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
+from audit.trail import record_children
 from intake.models import Patient
 from plans.services import plan_session_signed
 from sessions import points as point_codes
@@ -60,6 +61,13 @@ def _check_editable(session: TreatmentSession, user: User) -> None:
 
 
 def _store_points(session: TreatmentSession, points) -> None:
+    before = [
+        f"{code} {side}".strip()
+        for code, side in session.needled_points.order_by("order").values_list(
+            "point__code", "side"
+        )
+    ]
+    record_children(session, "points", before, [f"{p.code} {p.side}".strip() for p in points])
     session.needled_points.all().delete()
     by_code = Point.objects.in_bulk([point.code for point in points], field_name="code")
     SessionPoint.objects.bulk_create(
@@ -121,6 +129,15 @@ def session_save(
             raise
         return existing, False
     _store_points(session, points)
+    record_children(
+        session,
+        "adverse_events",
+        [
+            " / ".join(str(value) for value in row)
+            for row in session.adverse_events.order_by("pk").values_list(*ADVERSE_EVENT_FIELDS)
+        ],
+        [" / ".join(str(row[name]) for name in ADVERSE_EVENT_FIELDS) for row in adverse_events],
+    )
     session.adverse_events.all().delete()
     AdverseEvent.objects.bulk_create(
         AdverseEvent(session=session, **{name: row[name] for name in ADVERSE_EVENT_FIELDS})

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit.trail import record_read
 from intake.access import get_patient_for
 from sessions import points as point_codes
 from sessions.access import get_session_for
@@ -153,6 +154,8 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
         initial_modalities = initial.get("modalities") or (session.modalities if session else [])
         form.findings = check_session(context.screening, initial_points, initial_modalities)
 
+    # The form shows the screening and the previous note: a read of the record.
+    record_read(request, session or patient, patient=patient)
     return render(
         request,
         "sessions/session_form.html",
@@ -230,6 +233,7 @@ def _detail_page(request, session: TreatmentSession, *, addendum_form=None):
         findings = check_session(screening, session.point_list(), session.modalities)
         if is_author:
             problems = signing_problems(session, user=request.user, screening=screening)
+    record_read(request, session, patient=session.patient)
     return render(
         request,
         "sessions/session_detail.html",

@@ -1,9 +1,15 @@
 import os
 
 import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
 from acuclinic import roles
+from acuclinic.middleware import NEEDS_OTP
 from tests.factories import PatientFactory, PractitionerProfileFactory, UserFactory
 
 # CI runs the property tests with a fixed seed, so a run of the same commit is
@@ -31,6 +37,44 @@ def _fast_password_hashing(settings):
     # Every factory user gets a hashed password; the production hasher is slow on
     # purpose. Tests only need passwords to check, not to resist cracking.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_passed_on_force_login(monkeypatch):
+    """client.force_login stands for a whole login, the two-factor step included.
+
+    A user who owes a code (a clinic admin, or anyone with a device) gets a
+    confirmed authenticator and a session verified by it. Tests of the login
+    itself post to the login and two-factor pages instead.
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        if session.get(NEEDS_OTP):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _content_types_cached(request):
+    # The audit trail finds content types through Django's per-process cache; a
+    # fresh, warm cache per test keeps pinned query counts independent of order.
+    names = request.fixturenames
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        return
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models())
 
 
 @pytest.fixture

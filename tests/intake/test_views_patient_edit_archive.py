@@ -22,6 +22,7 @@ def _edit_form(patient, **overrides):
         "emergency_contact_name": patient.emergency_contact_name,
         "emergency_contact_relationship": patient.emergency_contact_relationship,
         "emergency_contact_phone": patient.emergency_contact_phone,
+        "version": str(patient.version),
     }
     data.update(overrides)
     return data

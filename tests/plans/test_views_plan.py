@@ -378,7 +378,10 @@ def test_only_the_acupuncturist_can_post_edits_decisions_or_an_ending(
     as_role = _login(client, users[role])
 
     responses = [
-        as_role.post(_edit_url(plan.code), {**_plan_form(acupuncturist), "reason": "Tidy"}),
+        as_role.post(
+            _edit_url(plan.code),
+            {**_plan_form(acupuncturist), "reason": "Tidy", "version": str(plan.version)},
+        ),
         as_role.post(_decide_url(plan.code), _decision("override", rung="monthly", reason="x")),
         as_role.post(_decide_url(plan.code), _decision("hold", reason="x")),
         as_role.post(_close_url(plan.code), {"status": "completed", "reason": ""}),
@@ -1283,7 +1286,11 @@ def test_an_ended_plan_cannot_be_edited(client, acupuncturist, ended):
     form = practitioner.get(_edit_url(ended.code), follow=True)
     sent = practitioner.post(
         _edit_url(ended.code),
-        {**_plan_form(acupuncturist, target_pain="0"), "reason": "Late change"},
+        {
+            **_plan_form(acupuncturist, target_pain="0"),
+            "reason": "Late change",
+            "version": str(_fresh(ended).version),
+        },
         follow=True,
     )
 
@@ -1375,6 +1382,7 @@ def test_an_edit_records_which_fields_changed_who_changed_them_and_why(
             "advice_notes": plan.advice_notes,
             "pain_pattern": plan.pain_pattern,
             "reason": "Goals agreed at the review",
+            "version": str(plan.version),
         },
         follow=True,
     )
@@ -1402,7 +1410,11 @@ def test_a_longer_pain_history_moves_the_course_estimate_and_its_review_flag(
 
     _login(client, acupuncturist).post(
         _edit_url(plan.code),
-        {**_plan_form(acupuncturist, months_with_pain="3"), "reason": "Pain began in spring"},
+        {
+            **_plan_form(acupuncturist, months_with_pain="3"),
+            "reason": "Pain began in spring",
+            "version": str(_fresh(plan).version),
+        },
     )
 
     assert "review_due" in _fresh(plan).flags  # estimate 6 now
@@ -1428,7 +1440,8 @@ def _queries(client, url) -> int:
     return len(captured)
 
 
-PLAN_PAGE_QUERIES = 13
+# ... and the audit entry for the read.
+PLAN_PAGE_QUERIES = 14
 
 
 def test_the_plan_page_runs_the_same_queries_for_a_short_and_a_long_history(client, acupuncturist):

@@ -547,8 +547,9 @@ def test_chart_query_count_does_not_grow_with_sessions(client, acupuncturist, pa
     # 8 the last submitted intake with its reviewer, 9 its pain regions, 10 its
     # medications, 11 the sessions' count for the pager, 12 the page of sessions with
     # their practitioners, 13 their points with the WHO points, 14 their adverse events,
-    # 15 the active plan, 16 the next appointment, 17 the recent appointments.
-    assert many == 17
+    # 15 the active plan, 16 the next appointment, 17 the recent appointments,
+    # 18 the audit entry for the read.
+    assert many == 18
 
 
 def test_session_page_query_count_does_not_grow_with_what_the_note_holds(
@@ -584,8 +585,9 @@ def test_session_page_query_count_does_not_grow_with_what_the_note_holds(
     assert few == many
     # 1 login session, 2 user, 3-4 the user's permissions, 5 the session with patient
     # and staff names, 6 its points, 7 their WHO points, 8 adverse events,
-    # 9 acknowledgements, 10 who acknowledged, 11 addenda, 12 their authors.
-    assert many == 12
+    # 9 acknowledgements, 10 who acknowledged, 11 addenda, 12 their authors,
+    # 13 the audit entry for the read.
+    assert many == 13
 
 
 def test_session_form_query_count_does_not_grow_with_previous_sessions(
@@ -603,8 +605,8 @@ def test_session_form_query_count_does_not_grow_with_previous_sessions(
     # 1 login session, 2 user, 3-4 the user's permissions, 5 the patient, 6 the last
     # submitted intake (safety screening, headaches), 7 the previous session to
     # pre-fill from, 8 its points, 9 their WHO points, 10 the active protocols,
-    # 11 all WHO points for the code completion.
-    assert many == 11
+    # 11 all WHO points for the code completion, 12 the audit entry for the read.
+    assert many == 12
     previous = response.context["previous"]
     assert previous.date == timezone.localdate(), "pre-filled from the latest session"
     assert response.context["form"].initial["points"] == previous.point_list()

@@ -4,6 +4,7 @@ Idempotent: running it again updates the same rows instead of adding more.
 Refuses to run with DEBUG off, so it can never touch a production database.
 """
 
+import base64
 import datetime
 import uuid
 
@@ -12,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acuclinic import roles
 from acuclinic.models import PractitionerProfile, User
@@ -31,7 +33,9 @@ from plans.models import Appointment, Plan, ReferralContact
 from sessions import points as point_codes
 from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 
-DEMO_PASSWORD = "acuclinic-demo"
+DEMO_PASSWORD = "acuclinic-demo"  # nosec B105
+# CONTRACT.md: every demo user's authenticator uses this base32 secret (demo data only).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # nosec B105
 
 DEMO_USERS = [
     # username, first name, last name, role, is_staff (Django admin access)
@@ -169,6 +173,11 @@ DEMO_PATIENTS = [
 ]
 
 
+def demo_totp_key() -> str:
+    """The demo secret as django-otp stores it (hex)."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
 class Command(BaseCommand):
     help = "Load demo staff users and patients (idempotent; refuses with DEBUG off)."
 
@@ -191,6 +200,8 @@ class Command(BaseCommand):
                 f"'{DEMO_PASSWORD}'), {len(DEMO_PATIENTS)} patients, intakes in every status, "
                 f"{len(DEMO_PROTOCOLS)} point protocols, a history of treatment sessions, "
                 f"{len(DEMO_PLANS)} treatment plans and some booked visits.\n"
+                f"Two-factor login: add the key {DEMO_TOTP_SECRET} to an authenticator app, "
+                f"or run `python manage.py demo_totp` for the current code.\n"
                 f"Try the patient's intake form: http://127.0.0.1:8000/intake/{DEMO_INTAKE_TOKEN}/"
             )
         )
@@ -211,6 +222,11 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
             user.groups.set([Group.objects.get(name=role)])
+            TOTPDevice.objects.update_or_create(
+                user=user,
+                name="Demo authenticator",
+                defaults={"key": demo_totp_key(), "confirmed": True},
+            )
             users[username] = user
         PractitionerProfile.objects.update_or_create(
             user=users["acupuncturist"],
@@ -464,7 +480,7 @@ def _patient_code(name: str) -> uuid.UUID:
 _SCREENING = [field for field, _label, _question in SCREENING_QUESTIONS]
 
 # Demo data only: the patient-form link printed by seed_demo (Aisha Bello's).
-DEMO_INTAKE_TOKEN = "demo-intake-link-aisha-bello-5f2c9a7e1b3d4c6f"
+DEMO_INTAKE_TOKEN = "demo-intake-link-aisha-bello-5f2c9a7e1b3d4c6f"  # nosec B105
 
 # Intakes in every status, keyed by the patient's name (or the name a new patient typed).
 DEMO_INTAKES = {

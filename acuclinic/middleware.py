@@ -1,0 +1,113 @@
+"""Request-wide protections: no caching, session timeouts, two-factor login."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+# Session keys (acuclinic.auth sets them at login).
+LOGIN_AT = "acuclinic_login_at"
+SEEN_AT = "acuclinic_seen_at"
+NEEDS_OTP = "acuclinic_needs_otp"
+
+# The last-seen time is written back at most this often, so most requests do not
+# rewrite the session row.
+SEEN_AT_RESOLUTION = 60
+
+
+class NoStoreMiddleware:
+    """Every page the app makes is kept out of browser and proxy caches.
+
+    Charts, notes and intakes are the app's pages, so the simplest safe rule is all
+    of them. Static files are served by whitenoise before this and stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Ends a staff session after SESSION_IDLE_MINUTES idle or SESSION_MAX_HOURS in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            login_at = session.get(LOGIN_AT)
+            seen_at = session.get(SEEN_AT, login_at)
+            reason = None
+            if login_at is None or now - login_at > settings.SESSION_MAX_HOURS * 3600:
+                reason = (
+                    f"For safety, every session ends {settings.SESSION_MAX_HOURS} hours "
+                    "after logging in. Please log in again."
+                )
+            elif now - seen_at > settings.SESSION_IDLE_MINUTES * 60:
+                reason = (
+                    f"You were logged out after {settings.SESSION_IDLE_MINUTES} minutes "
+                    "without activity. Please log in again."
+                )
+            if reason:
+                logout(request)
+                messages.info(request, reason)
+                return redirect_to_login(request)
+            if now - seen_at >= SEEN_AT_RESOLUTION:
+                session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+# Paths a user who still owes the second step may reach (not the password change:
+# a stolen password alone must not be enough to change it).
+OTP_OPEN_PATHS = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/verify/",
+    "/accounts/two-factor/setup/",
+    "/static/",
+    "/healthz",
+)
+
+
+class TwoFactorMiddleware:
+    """A user who must give a one-time code reaches nothing else until they have.
+
+    Whether the user must is decided at login (acuclinic.auth) and kept in the
+    session: users with a confirmed device, and every clinic admin (who are sent
+    to set one up first). /admin/ needs a verified session from anyone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(OTP_OPEN_PATHS):
+            needs = request.session.get(NEEDS_OTP, "setup")
+            admin = request.path.startswith("/admin/") and user.is_staff
+            if (needs or admin) and not user.is_verified():
+                step = "otp_verify" if needs == "verify" else "otp_setup"
+                return redirect(f"{reverse(step)}?next={_next(request)}")
+        return self.get_response(request)
+
+
+def _next(request) -> str:
+    from urllib.parse import quote
+
+    # Only the path: query strings may carry search terms.
+    return quote(request.path)
+
+
+def redirect_to_login(request):
+    return redirect(f"{reverse(settings.LOGIN_URL)}?next={_next(request)}")

@@ -1,0 +1,105 @@
+"""The audit trail: one table for reads, changes, logins and refusals.
+
+django-auditlog writes the creates, updates and deletes of the registered models
+(audit/registry.py), with the fields changed. The app adds the rest explicitly
+(audit/trail.py): reads of clinical records, logins and logouts, failed logins,
+lockouts and refused requests. Entries are never edited or deleted by the app.
+"""
+
+from auditlog.models import AbstractLogEntry
+from django.db import models
+
+
+class AuditEntry(AbstractLogEntry):
+    class Event(models.TextChoices):
+        READ = "read", "Read"
+        EXPORT = "export", "Export"
+        CREATE = "create", "Create"
+        UPDATE = "update", "Change"
+        DELETE = "delete", "Delete"
+        LOGIN = "login", "Login"
+        LOGOUT = "logout", "Logout"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOCKED_OUT = "locked_out", "Locked out"
+        OTP_FAILED = "otp_failed", "Wrong two-factor code"
+        DENIED = "denied", "Refused (403)"
+
+    ACTION_EVENTS = {
+        AbstractLogEntry.Action.CREATE: Event.CREATE,
+        AbstractLogEntry.Action.UPDATE: Event.UPDATE,
+        AbstractLogEntry.Action.DELETE: Event.DELETE,
+        AbstractLogEntry.Action.ACCESS: Event.READ,
+    }
+
+    # Logins and refusals concern no object.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="content type",
+    )
+    event = models.CharField(max_length=20, choices=Event.choices)
+    # The patient whose record it is. No database constraint: the trail outlives
+    # anything it mentions, and a restore loads it in any order.
+    patient = models.ForeignKey(
+        "intake.Patient",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The username as typed, for failed logins (no user to point at).
+    username = models.CharField(max_length=150, blank=True)
+    # The path only, never the query string (which may hold search terms).
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["patient", "-timestamp"], name="audit_patient_time"),
+            models.Index(fields=["actor", "-timestamp"], name="audit_actor_time"),
+            models.Index(fields=["event", "-timestamp"], name="audit_event_time"),
+        ]
+
+    CHANGE_SHOWN = 80
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) for each field changed, shortened for a table."""
+        if not isinstance(self.changes, dict):
+            return []
+        rows = []
+        for field, change in self.changes.items():
+            if isinstance(change, dict):  # many-to-many: {"operation": ..., "objects": [...]}
+                before, after = change.get("operation", ""), ", ".join(change.get("objects", []))
+            elif isinstance(change, list | tuple) and len(change) == 2:
+                before, after = change
+            else:
+                before, after = "", change
+            rows.append((field, self._short(before), self._short(after)))
+        return rows
+
+    @classmethod
+    def _short(cls, value) -> str:
+        text = "" if value is None else str(value)
+        return text if len(text) <= cls.CHANGE_SHOWN else text[: cls.CHANGE_SHOWN - 1] + "…"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Audit entries are never changed.")
+        if not self.event:
+            self.event = self.ACTION_EVENTS.get(self.action, self.Event.READ)
+        extra = self.additional_data if isinstance(self.additional_data, dict) else None
+        if extra and "patient_id" in extra:
+            if self.patient_id is None:
+                self.patient_id = extra["patient_id"]
+            rest = {key: value for key, value in extra.items() if key != "patient_id"}
+            self.additional_data = rest or None
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are never deleted.")

@@ -1,0 +1,77 @@
+"""Writing to the audit trail from the app's own code."""
+
+import ipaddress
+
+from django.contrib.contenttypes.models import ContentType
+
+from acuclinic.net import client_ip
+from audit.models import AuditEntry
+
+Event = AuditEntry.Event
+
+
+def client_address(request) -> str | None:
+    """The client's address as an IP, or None when there is none worth storing."""
+    if request is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
+
+
+def record(
+    request,
+    event: str,
+    *,
+    obj=None,
+    patient=None,
+    user=None,
+    username: str = "",
+    changes: dict | None = None,
+) -> AuditEntry:
+    """Add one entry. `user` defaults to the request's user; `patient` to none."""
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        if request_user is not None and request_user.is_authenticated:
+            user = request_user
+    entry = AuditEntry(
+        event=event,
+        action=AuditEntry.Action.ACCESS,
+        actor=user,
+        actor_email=getattr(user, "email", None) or None,
+        username=(username or getattr(user, "username", ""))[:150],
+        remote_addr=client_address(request),
+        path=(request.path[:300] if request is not None else ""),
+        patient_id=getattr(patient, "pk", patient),
+        changes=changes,
+    )
+    if obj is not None:
+        entry.content_type = ContentType.objects.get_for_model(obj)
+        entry.object_pk = str(obj.pk)
+        entry.object_id = obj.pk if isinstance(obj.pk, int) else None
+        entry.object_repr = _describe(obj)
+    entry.save()
+    return entry
+
+
+def record_read(request, obj, *, patient, event: str = Event.READ) -> AuditEntry:
+    """A staff member opened a clinical record (chart, intake, note, plan, export)."""
+    return record(request, event, obj=obj, patient=patient)
+
+
+def record_children(parent, field: str, before: list, after: list) -> None:
+    """Rows replaced in bulk under `parent` (e.g. a note's points): one change entry.
+
+    The actor and address come from the request being served, as for auditlog's
+    own entries.
+    """
+    if before == after:
+        return
+    AuditEntry.objects.log_create(
+        parent, action=AuditEntry.Action.UPDATE, changes={field: [before, after]}
+    )
+
+
+def _describe(obj) -> str:
+    return f"{obj._meta.verbose_name} {getattr(obj, 'code', obj.pk)}"
