@@ -17,6 +17,11 @@ class StaffUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A staff member who leaves is made inactive: their name stays on the
+        # records and the audit trail they are part of.
+        return False
+
 
 @admin.register(PractitionerProfile)
 class PractitionerProfileAdmin(admin.ModelAdmin):

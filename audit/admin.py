@@ -12,6 +12,13 @@ class AuditEntryAdmin(LogEntryAdmin):
     list_display = ["created", "event", "resource_url", "msg_short", "user_url", "remote_addr"]
     list_filter = ["event"]
 
+    @admin.display(description="Resource")
+    def resource_url(self, obj):
+        # Logins, logouts and refusals concern no record.
+        if obj.content_type_id is None:
+            return obj.path or "-"
+        return super().resource_url(obj)
+
     def has_add_permission(self, request):
         return False
 

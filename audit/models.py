@@ -93,6 +93,8 @@ class AuditEntry(AbstractLogEntry):
             raise ValueError("Audit entries are never changed.")
         if not self.event:
             self.event = self.ACTION_EVENTS.get(self.action, self.Event.READ)
+        if not self.username and self.actor is not None:
+            self.username = self.actor.username
         extra = self.additional_data if isinstance(self.additional_data, dict) else None
         if extra and "patient_id" in extra:
             if self.patient_id is None:

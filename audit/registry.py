@@ -27,7 +27,9 @@ PATIENT_OF = {
 TRACKED = {
     "acuclinic.User": {
         "exclude_fields": ["last_login"],
+        # That the password changed, never any part of its hash.
         "mask_fields": ["password"],
+        "mask_callable": "audit.registry.hidden",
         "m2m_fields": {"groups", "user_permissions"},
     },
     "acuclinic.PractitionerProfile": {},
@@ -47,6 +49,10 @@ TRACKED = {
     },
     "otp_static.StaticDevice": {"include_fields": ["name", "confirmed", "user"]},
 }
+
+
+def hidden(value) -> str:
+    return "(hidden)"
 
 
 def _additional_data(patient_of):

@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
@@ -14,6 +14,7 @@ from intake.models import Patient
 
 
 @require_safe
+@login_required
 @permission_required("audit.view_auditentry", raise_exception=True)
 def audit_list(request):
     """The trail, newest first, filtered by patient, user, event and dates. Read-only."""

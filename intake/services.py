@@ -115,9 +115,7 @@ def invitation_create(*, patient: Patient, created_by: User) -> tuple[IntakeInvi
     # failing on the unique constraint.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     now = timezone.now()
-    patient.intake_invitations.filter(revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=created_by
-    )
+    _revoke_open_links(patient, revoked_by=created_by, at=now)
     token = _new_token()
     invitation = IntakeInvitation.objects.create(
         patient=patient,
@@ -132,9 +130,16 @@ def invitation_create(*, patient: Patient, created_by: User) -> tuple[IntakeInvi
 @transaction.atomic
 def invitation_revoke(*, patient: Patient, revoked_by: User) -> int:
     """Stop the patient's open link from working. Returns how many links were revoked."""
-    return patient.intake_invitations.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=revoked_by
-    )
+    return _revoke_open_links(patient, revoked_by=revoked_by, at=timezone.now())
+
+
+def _revoke_open_links(patient: Patient, *, revoked_by: User, at) -> int:
+    # Saved one by one (there is at most one open link) so the audit trail records each.
+    links = list(patient.intake_invitations.select_for_update().filter(revoked_at__isnull=True))
+    for link in links:
+        link.revoked_at, link.revoked_by = at, revoked_by
+        link.save(update_fields=["revoked_at", "revoked_by"])
+    return len(links)
 
 
 def invitation_send_email(*, invitation: IntakeInvitation, link: str) -> None:
