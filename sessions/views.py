@@ -135,6 +135,10 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
             except SessionNotEditable as refused:
                 messages.error(request, str(refused))
                 return redirect("treatment_sessions:session_detail", code=session.code)
+            if not saved and action == "sign" and session.created_by_id == request.user.pk:
+                # "Save and sign" sent again after the first sending saved the draft
+                # but never signed it (a lost connection, a restarted worker): sign now.
+                return _sign(request, session)
             if not saved:
                 messages.info(
                     request,

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from intake.services import patient_archive
+from sessions import views as sessions_views
 from sessions.models import AdverseEvent, Protocol, TreatmentSession
 from tests.factories import IntakeFactory, ProtocolFactory, TreatmentSessionFactory
 
@@ -690,6 +691,31 @@ def test_a_double_click_on_save_makes_one_draft(practitioner_client, patient):
     session = TreatmentSession.objects.get()
     assert first.status_code == second.status_code == 302
     assert first.url == second.url == f"/sessions/{session.code}/"
+
+
+def test_save_and_sign_sent_again_after_a_lost_first_sending_signs_the_note(
+    practitioner_client, patient, monkeypatch
+):
+    # The first sending saves the draft, then its worker dies before signing; the
+    # browser sends the same form again.
+    form = _as_sent(_page(practitioner_client.get(_new_url(patient))))
+    sent = {**form, **_visit(action="sign")}
+    real_sign = sessions_views.session_sign
+
+    def worker_dies(**kwargs):
+        raise ConnectionResetError("worker killed")
+
+    monkeypatch.setattr(sessions_views, "session_sign", worker_dies)
+    practitioner_client.raise_request_exception = False
+    assert practitioner_client.post(_new_url(patient), sent).status_code == 500
+    assert TreatmentSession.objects.get().status == TreatmentSession.Status.DRAFT
+
+    monkeypatch.setattr(sessions_views, "session_sign", real_sign)
+    again = practitioner_client.post(_new_url(patient), sent)
+
+    session = TreatmentSession.objects.get()
+    assert again.url == f"/sessions/{session.code}/"
+    assert session.status == TreatmentSession.Status.SIGNED
 
 
 def test_two_forms_opened_one_after_the_other_make_two_sessions(practitioner_client, patient):
