@@ -70,8 +70,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "auditlog",
+    # Before auditlog: its own `auditlogflush` command is replaced by one that refuses.
     "audit",
+    "auditlog",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -161,7 +162,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -221,6 +223,9 @@ OTP_BACKUP_CODES = 10
 
 # Audit trail (django-auditlog, stored in audit.AuditEntry; see audit/registry.py).
 AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+# auditlog's own migrations would still create its unused log table (which would
+# stop `flush` on PostgreSQL); its replacement is audit's own.
+MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_DISABLE_ON_RAW_SAVE = True  # restoring a backup is not a change
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDIT_ENTRIES_PER_PAGE = 50
@@ -302,6 +307,10 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
+        # Never below INFO, whatever DJANGO_LOG_LEVEL says: at DEBUG these log
+        # template contexts and SQL parameters, which hold patient data.
+        "django.template": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"handlers": [], "level": "INFO", "propagate": True},
         # Lockouts and failed logins are in the audit trail; axes' own lines add nothing.
         "axes": {"handlers": [], "level": "WARNING", "propagate": True},
     },
