@@ -51,8 +51,41 @@ def check_version(locked, expected: int, fields) -> None:
         raise EditConflict(locked.version, changes_since(locked, expected, fields))
 
 
-def rebind_at(form_class, data, version: int, **kwargs):
-    """The same form with the user's typing, now at `version` (a second save wins)."""
+def rebind_at(form_class, data, conflict: EditConflict, *, submitted: dict, **kwargs):
+    """The form again, at the record's current version, for a deliberate second save.
+
+    A field the other person changed and this user left as it was now shows their
+    value, so saving again keeps their change; a field both changed keeps this
+    user's typing. `submitted` is the user's cleaned data, `kwargs` the form's
+    (the instance, reloaded from the database).
+    """
     data = data.copy()
-    data["version"] = str(version)
+    stored = form_class(**kwargs)  # unbound: the record as it is now
+    for name in untouched_by_user(conflict, submitted):
+        value = stored[name].value()
+        if isinstance(value, list | tuple):
+            data.setlist(name, [str(item) for item in value])
+        else:
+            data[name] = "" if value is None else str(value)
+    data["version"] = str(conflict.current_version)
     return form_class(data, **kwargs)
+
+
+def untouched_by_user(conflict: EditConflict, submitted: dict) -> set[str]:
+    """Fields the others changed where the user sent the value the form opened with."""
+    first_before = {}
+    for change in conflict.changes:
+        first_before.setdefault(change.name, change.raw_before)
+    return {
+        name
+        for name, before in first_before.items()
+        if name in submitted and _as_text(submitted[name]) == _as_text(before)
+    }
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -143,7 +143,9 @@ def setup(request):
         {
             "form": form,
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-            "qr_svg": segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff"),
+            "qr_svg": segno.make(uri, error="m").svg_inline(
+                scale=4, dark="#000", light="#fff", omitsize=True
+            ),
             "required": two_factor_required(request.user),
             "next": _next_url(request),
         },

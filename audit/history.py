@@ -15,11 +15,13 @@ LOOKBACK = 50
 
 @dataclass(frozen=True)
 class Change:
-    field: str
-    before: str
+    name: str  # the field's name
+    field: str  # its label
+    before: str  # shortened for the page
     after: str
     by: str
     at: datetime
+    raw_before: object = None  # as recorded: the value at the version the form had
 
 
 def changes_since(obj, version: int, fields) -> list[Change]:
@@ -57,7 +59,11 @@ def changes_since(obj, version: int, fields) -> list[Change]:
         for name, before, after in entry.change_rows:
             if name not in fields:
                 continue
-            changes.append(Change(_label(obj, name), before, after, who, entry.timestamp))
+            raw = entry.changes[name]
+            raw_before = raw[0] if isinstance(raw, list | tuple) and len(raw) == 2 else None
+            changes.append(
+                Change(name, _label(obj, name), before, after, who, entry.timestamp, raw_before)
+            )
     return changes
 
 

@@ -38,7 +38,6 @@ def patient_create(*, data: dict, created_by: User) -> Patient:
 
 
 @transaction.atomic
-@transaction.atomic
 def patient_update(
     *, patient: Patient, data: dict, updated_by: User, version: int | None = None
 ) -> Patient:

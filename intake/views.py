@@ -188,7 +188,11 @@ def patient_update_view(request, code):
                 conflict = overtaken
                 patient.refresh_from_db()
                 form = rebind_at(
-                    PatientEditForm, request.POST, conflict.current_version, instance=patient
+                    PatientEditForm,
+                    request.POST,
+                    conflict,
+                    submitted=form.cleaned_data,
+                    instance=patient,
                 )
             else:
                 messages.success(request, "Demographics saved.")

@@ -196,7 +196,9 @@ def plan_edit_view(request, code):
         except EditConflict as overtaken:
             conflict = overtaken
             plan.refresh_from_db()
-            form = rebind_at(PlanEditForm, request.POST, conflict.current_version, instance=plan)
+            form = rebind_at(
+                PlanEditForm, request.POST, conflict, submitted=form.cleaned_data, instance=plan
+            )
             form.is_valid()  # shows the typing as typed, checked again
         except PlanError as refused:
             messages.error(request, str(refused))

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import get_object_or_404, redirect, render
@@ -121,35 +122,39 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
             _quietly(form)
             _quietly(formset)
         elif form.is_valid() & formset.is_valid():
-            try:
-                session, saved = session_save(
-                    patient=patient,
-                    session=session,
-                    data=form.cleaned_data,
-                    points=form.cleaned_data["points"],
-                    adverse_events=formset.rows(),
-                    acknowledged=form.to_acknowledge(),
-                    user=request.user,
-                    form_token=form.cleaned_data.get("form_token") if session is None else None,
-                )
-            except SessionNotEditable as refused:
-                messages.error(request, str(refused))
+            # "Save and sign" is one transaction: an error while signing leaves
+            # nothing saved, as the error page says. A refused signature is not an
+            # error: the draft is kept and the reasons are shown.
+            with transaction.atomic():
+                try:
+                    session, saved = session_save(
+                        patient=patient,
+                        session=session,
+                        data=form.cleaned_data,
+                        points=form.cleaned_data["points"],
+                        adverse_events=formset.rows(),
+                        acknowledged=form.to_acknowledge(),
+                        user=request.user,
+                        form_token=form.cleaned_data.get("form_token") if session is None else None,
+                    )
+                except SessionNotEditable as refused:
+                    messages.error(request, str(refused))
+                    return redirect("treatment_sessions:session_detail", code=session.code)
+                if not saved and action == "sign" and session.created_by_id == request.user.pk:
+                    # "Save and sign" sent again after the first sending saved the draft
+                    # but never signed it (a lost connection, a restarted worker): sign now.
+                    return _sign(request, session)
+                if not saved:
+                    messages.info(
+                        request,
+                        "This form had already been sent: here is the note it saved. "
+                        "Edit the draft to change it.",
+                    )
+                    return redirect("treatment_sessions:session_detail", code=session.code)
+                if action == "sign":
+                    return _sign(request, session)
+                messages.success(request, "Draft saved. Sign it when the note is complete.")
                 return redirect("treatment_sessions:session_detail", code=session.code)
-            if not saved and action == "sign" and session.created_by_id == request.user.pk:
-                # "Save and sign" sent again after the first sending saved the draft
-                # but never signed it (a lost connection, a restarted worker): sign now.
-                return _sign(request, session)
-            if not saved:
-                messages.info(
-                    request,
-                    "This form had already been sent: here is the note it saved. "
-                    "Edit the draft to change it.",
-                )
-                return redirect("treatment_sessions:session_detail", code=session.code)
-            if action == "sign":
-                return _sign(request, session)
-            messages.success(request, "Draft saved. Sign it when the note is complete.")
-            return redirect("treatment_sessions:session_detail", code=session.code)
     else:
         initial = _prefill(context.previous) if session is None else {}
         form = SessionForm(initial=initial, **form_kwargs)

@@ -696,8 +696,8 @@ def test_a_double_click_on_save_makes_one_draft(practitioner_client, patient):
 def test_save_and_sign_sent_again_after_a_lost_first_sending_signs_the_note(
     practitioner_client, patient, monkeypatch
 ):
-    # The first sending saves the draft, then its worker dies before signing; the
-    # browser sends the same form again.
+    # The first sending fails while signing (its worker dies): nothing of it is kept.
+    # The browser sends the same form again.
     form = _as_sent(_page(practitioner_client.get(_new_url(patient))))
     sent = {**form, **_visit(action="sign")}
     real_sign = sessions_views.session_sign
@@ -708,7 +708,7 @@ def test_save_and_sign_sent_again_after_a_lost_first_sending_signs_the_note(
     monkeypatch.setattr(sessions_views, "session_sign", worker_dies)
     practitioner_client.raise_request_exception = False
     assert practitioner_client.post(_new_url(patient), sent).status_code == 500
-    assert TreatmentSession.objects.get().status == TreatmentSession.Status.DRAFT
+    assert not TreatmentSession.objects.exists()
 
     monkeypatch.setattr(sessions_views, "session_sign", real_sign)
     again = practitioner_client.post(_new_url(patient), sent)
