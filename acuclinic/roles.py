@@ -50,3 +50,13 @@ def revoke_role_permissions(apps, role_permissions: dict[str, list[str]]) -> Non
             group.permissions.remove(
                 *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
+
+
+def grant_operation(role_permissions: dict[str, list[str]]):
+    """A migration operation that grants the permissions (and revokes them backwards)."""
+    from django.db import migrations
+
+    return migrations.RunPython(
+        lambda apps, schema_editor: grant_role_permissions(apps, role_permissions),
+        lambda apps, schema_editor: revoke_role_permissions(apps, role_permissions),
+    )

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from acuclinic import two_factor, views
+from acuclinic.forms import LoginForm
 
 admin.site.site_header = "AcuClinic administration"
 admin.site.site_title = "AcuClinic admin"
@@ -10,7 +11,11 @@ admin.site.site_title = "AcuClinic admin"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

@@ -1,10 +1,8 @@
 """Writing to the audit trail from the app's own code."""
 
-import ipaddress
-
 from django.contrib.contenttypes.models import ContentType
 
-from acuclinic.net import client_ip
+from acuclinic.net import UNKNOWN, client_ip
 from audit.models import AuditEntry
 
 Event = AuditEntry.Event
@@ -14,10 +12,8 @@ def client_address(request) -> str | None:
     """The client's address as an IP, or None when there is none worth storing."""
     if request is None:
         return None
-    try:
-        return str(ipaddress.ip_address(client_ip(request)))
-    except ValueError:
-        return None
+    address = client_ip(request)
+    return None if address == UNKNOWN else address
 
 
 def record(

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from acuclinic.net import client_ip
+from acuclinic.net import UNKNOWN, client_ip
 from intake.models import Intake, IntakeInvitation
 from intake.services import (
     IntakeClosed,
@@ -183,7 +183,7 @@ def _consent_step(request, token, intake):
                 consent_to_treatment=form.cleaned_data["consent_to_treatment"],
                 privacy_acknowledged=form.cleaned_data["privacy_acknowledged"],
                 signature_name=form.cleaned_data["signature_name"],
-                ip=client_ip(request),
+                ip=_known(client_ip(request)),
             )
         except IntakeIncomplete as exc:
             missing = exc.missing_steps
@@ -221,3 +221,7 @@ def intake_start_view(request):
         "intake/public/start.html",
         {"valid_days": IntakeInvitation.VALID_FOR.days},
     )
+
+
+def _known(address: str) -> str:
+    return "" if address == UNKNOWN else address

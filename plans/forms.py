@@ -12,6 +12,28 @@ from sessions.models import Protocol
 REASON_MAX = 500
 
 
+class TickedIdsField(forms.ModelMultipleChoiceField):
+    """Ticked rows by id; an id no database integer can hold is an unknown choice.
+
+    (Django checks each id's type but not its size, and SQLite raises on an id
+    beyond 64 bits in the `IN` query.)
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # Django's own check reports it
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class PlanForm(forms.ModelForm):
     """The plan's details. Baseline and cadence are not here: they come from the
     policy and are changed only through decisions, each with a reason."""
@@ -25,6 +47,7 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = Plan
+        field_classes = {"protocols": TickedIdsField, "referrals": TickedIdsField}
         fields = [
             "practitioner",
             "months_with_pain",

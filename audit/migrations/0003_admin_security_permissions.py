@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from acuclinic.roles import grant_role_permissions, revoke_role_permissions
+from acuclinic.roles import grant_operation
 
 ROLE_PERMISSIONS = {
     "Clinic admin": [
@@ -16,14 +16,6 @@ ROLE_PERMISSIONS = {
 }
 
 
-def grant(apps, schema_editor):
-    grant_role_permissions(apps, ROLE_PERMISSIONS)
-
-
-def revoke(apps, schema_editor):
-    revoke_role_permissions(apps, ROLE_PERMISSIONS)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0002_audit_role_permissions"),
@@ -32,4 +24,4 @@ class Migration(migrations.Migration):
         ("otp_static", "0003_add_timestamps"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [grant_operation(ROLE_PERMISSIONS)]
