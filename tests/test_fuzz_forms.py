@@ -36,6 +36,7 @@ from intake.steps import STEPS, AboutYouForm, PainForm, medication_formset
 from plans.models import PlanDecision
 from plans.services import plan_decide
 from sessions.models import TreatmentSession
+from tests.browser_forms import PostForms
 from tests.factories import (
     SCREENING_NO,
     TEST_PASSWORD,
@@ -302,68 +303,11 @@ def _row(obj) -> dict | None:
 # --- Reading a form as a browser sends it ---------------------------------------------
 
 
-class _Forms(HTMLParser):
-    """The POST forms of a page: for each, its action and the values a browser sends."""
-
-    def __init__(self, page: str):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[tuple[str, dict]] = []
-        self._form: dict | None = None
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self.feed(page)
-        self.close()
-
-    def _add(self, name, value):
-        values = self._form.setdefault(name, [])
-        values.append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post":
-            self._form = {}
-            self.forms.append((attrs.get("action") or "", self._form))
-        if self._form is None:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self._add(name, attrs.get("value") or "on")
-            elif kind not in ("submit", "button"):
-                self._add(name, attrs.get("value") or "")
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select:
-            self._options.append((attrs.get("value", ""), "selected" in attrs))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "textarea" and self._textarea:
-            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
-            self._textarea = None
-        elif tag == "select" and self._select:
-            chosen = [v for v, selected in self._options if selected] or [
-                v for v, _ in self._options[:1]
-            ]
-            for value in chosen:
-                self._add(self._select, value)
-            self._select = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
-
-
 def _as_sent(client, url: str) -> dict:
     """What the browser sends back from the page's own form (hidden fields included)."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    for action, values in _Forms(response.content.decode()).forms:
+    for action, values in PostForms(response.content.decode()).forms:
         if action in ("", url):
             values.pop("csrfmiddlewaretoken", None)
             return {k: v if len(v) > 1 else v[0] for k, v in values.items()}

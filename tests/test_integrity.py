@@ -38,6 +38,7 @@ from intake.services import intake_save_step, patient_update
 from plans.models import Plan, PlanDecision, PlanEvent, PlanSession
 from plans.services import plan_update
 from sessions.models import TreatmentSession
+from tests.browser_forms import form_values
 from tests.factories import (
     NEW_SESSION_FORM,
     TEST_PASSWORD,
@@ -72,55 +73,8 @@ def _as(user, *, errors_as_500=False) -> Client:
 # --- Reading pages as a browser would ---------------------------------------------------
 
 
-class _Form(HTMLParser):
-    """The values a browser would send from the page's forms, by field name."""
-
-    def __init__(self, page: str):
-        super().__init__(convert_charrefs=True)
-        self.values: dict[str, list[str]] = {}
-        self._textarea = self._select = None
-        self._options: list[tuple[str, bool]] = []
-        self.feed(page)
-        self.close()
-
-    def _add(self, name, value):
-        self.values.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self._add(name, attrs.get("value") or "on")
-            elif kind not in ("submit", "button"):
-                self._add(name, attrs.get("value") or "")
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select:
-            self._options.append((attrs.get("value", ""), "selected" in attrs))
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea:
-            self._add(self._textarea, "".join(self._text).removeprefix("\n"))
-            self._textarea = None
-        elif tag == "select" and self._select:
-            chosen = [value for value, selected in self._options if selected]
-            self.values[self._select] = chosen or [self._options[0][0]]
-            self._select = None
-
-
 def _form(response) -> dict[str, list[str]]:
-    values = _Form(response.content.decode()).values
-    values.pop("csrfmiddlewaretoken", None)
-    return values
+    return form_values(response.content.decode())
 
 
 def _typed(form: dict, **changes) -> dict:

@@ -12,7 +12,6 @@ import datetime
 import json
 import logging
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group
@@ -29,6 +28,7 @@ from audit.models import AuditEntry
 from intake.models import Intake, IntakeInvitation, Patient
 from plans.models import Appointment, Plan, PlanDecision
 from sessions.models import SessionAddendum, TreatmentSession
+from tests.browser_forms import form_values
 from tests.factories import (
     NEW_SESSION_FORM,
     SCREENING_NO,
@@ -231,57 +231,6 @@ CONSENT = {
     "privacy_acknowledged": "on",
     "signature_name": "Jane Doe",
 }
-
-
-class _Form(HTMLParser):
-    """What a browser sends from the first <form> with a given action: every named
-    input, the selected options and the textareas."""
-
-    def __init__(self, page: str, action: str = ""):
-        super().__init__(convert_charrefs=True)
-        self.action = action
-        self.data: dict[str, list[str]] = {}
-        self._inside = False
-        self._done = False
-        self._select: str | None = None
-        self._textarea: str | None = None
-        self._text: list[str] = []
-        self.feed(page)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and not self._done and attrs.get("action", "") == self.action:
-            self._inside = True
-        if not self._inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.data.setdefault(name, []).append(attrs.get("value") or "on")
-            elif kind not in ("submit", "button", "file"):
-                self.data.setdefault(name, []).append(attrs.get("value") or "")
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select].append(attrs.get("value", ""))
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self._inside:
-            self._inside, self._done = False, True
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea" and self._textarea:
-            self.data.setdefault(self._textarea, []).append("".join(self._text).lstrip("\n"))
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self._text.append(data)
 
 
 # --- Fixtures ------------------------------------------------------------------------
@@ -920,7 +869,7 @@ def test_a_role_change_in_the_admin_is_recorded_with_the_groups_added_and_remove
     url = f"/admin/acuclinic/user/{front_desk.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
-    data = _Form(page.content.decode()).data
+    data = form_values(page.content.decode())
     acupuncturist_group = Group.objects.get(name=roles.ACUPUNCTURIST)
     data["groups"] = [str(acupuncturist_group.pk)]
     trail = Trail()
