@@ -1,6 +1,7 @@
 """Request-wide protections: no caching, session timeouts, two-factor login."""
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -98,16 +99,15 @@ class TwoFactorMiddleware:
             admin = request.path.startswith("/admin/") and user.is_staff
             if (needs or admin) and not user.is_verified():
                 step = "otp_verify" if needs == "verify" else "otp_setup"
-                return redirect(f"{reverse(step)}?next={_next(request)}")
+                return redirect_with_next(step, request.path)
         return self.get_response(request)
 
 
-def _next(request) -> str:
-    from urllib.parse import quote
-
-    # Only the path: query strings may carry search terms.
-    return quote(request.path)
+def redirect_with_next(url_name: str, next_path: str):
+    """Go to `url_name`, then back to `next_path` (a path only: query strings may
+    carry search terms)."""
+    return redirect(f"{reverse(url_name)}?{urlencode({'next': next_path}, safe='/')}")
 
 
 def redirect_to_login(request):
-    return redirect(f"{reverse(settings.LOGIN_URL)}?next={_next(request)}")
+    return redirect_with_next(settings.LOGIN_URL, request.path)

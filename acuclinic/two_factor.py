@@ -23,7 +23,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from acuclinic.middleware import NEEDS_OTP
+from acuclinic.middleware import NEEDS_OTP, redirect_with_next
 from acuclinic.roles import CLINIC_ADMIN
 from audit.trail import Event, record
 
@@ -113,7 +113,7 @@ def _match(user, token):
 def setup(request):
     """Turn on two-factor login: scan a code, type the first one-time code."""
     if user_has_device(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('otp_verify')}?next={_next_url(request)}")
+        return redirect_with_next("otp_verify", _next_url(request))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name=APP_DEVICE_NAME, confirmed=False)
@@ -181,7 +181,7 @@ def manage(request):
 @require_POST
 def new_backup_codes(request):
     if not request.user.is_verified():
-        return redirect(f"{reverse('otp_verify')}?next={reverse('otp_manage')}")
+        return redirect_with_next("otp_verify", reverse("otp_manage"))
     with transaction.atomic():
         codes = _new_backup_codes(request.user)
     return render(
@@ -198,7 +198,7 @@ def turn_off(request):
     if two_factor_required(request.user):
         messages.error(request, "Your role needs two-factor login; it cannot be turned off.")
     elif not request.user.is_verified():
-        return redirect(f"{reverse('otp_verify')}?next={reverse('otp_manage')}")
+        return redirect_with_next("otp_verify", reverse("otp_manage"))
     else:
         with transaction.atomic():
             TOTPDevice.objects.filter(user=request.user).delete()

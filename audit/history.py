@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 
 from audit.models import AuditEntry
 
@@ -77,5 +78,5 @@ def _as_int(value):
 def _label(obj, name: str) -> str:
     try:
         return str(obj._meta.get_field(name).verbose_name).capitalize()
-    except Exception:  # noqa: BLE001 - a field since removed keeps its raw name
+    except FieldDoesNotExist:  # a field since removed keeps its raw name
         return name

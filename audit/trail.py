@@ -69,5 +69,10 @@ def record_children(parent, field: str, before: list, after: list) -> None:
     )
 
 
+def row_texts(rows) -> list[str]:
+    """Child rows (tuples of values) as lines for record_children."""
+    return [" / ".join(str(value) for value in row) for row in rows]
+
+
 def _describe(obj) -> str:
     return f"{obj._meta.verbose_name} {getattr(obj, 'code', obj.pk)}"

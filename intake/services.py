@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from acuclinic.concurrency import check_version
 from acuclinic.models import User
-from audit.trail import record_children
+from audit.trail import record_children, row_texts
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -263,11 +263,8 @@ def intake_save_step(
         record_children(
             intake,
             "medications",
-            [
-                " / ".join(str(v) for v in row)
-                for row in intake.medications.order_by("pk").values_list(*fields)
-            ],
-            [" / ".join(str(row.get(name, "")) for name in fields) for row in medications],
+            row_texts(intake.medications.order_by("pk").values_list(*fields)),
+            row_texts([[row.get(name, "") for name in fields] for row in medications]),
         )
         intake.medications.all().delete()
         IntakeMedication.objects.bulk_create(

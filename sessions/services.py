@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from acuclinic.models import PractitionerProfile, User
-from audit.trail import record_children
+from audit.trail import record_children, row_texts
 from intake.models import Patient
 from plans.services import plan_session_signed
 from sessions import points as point_codes
@@ -132,11 +132,8 @@ def session_save(
     record_children(
         session,
         "adverse_events",
-        [
-            " / ".join(str(value) for value in row)
-            for row in session.adverse_events.order_by("pk").values_list(*ADVERSE_EVENT_FIELDS)
-        ],
-        [" / ".join(str(row[name]) for name in ADVERSE_EVENT_FIELDS) for row in adverse_events],
+        row_texts(session.adverse_events.order_by("pk").values_list(*ADVERSE_EVENT_FIELDS)),
+        row_texts([[row[name] for name in ADVERSE_EVENT_FIELDS] for row in adverse_events]),
     )
     session.adverse_events.all().delete()
     AdverseEvent.objects.bulk_create(
