@@ -151,6 +151,10 @@ def intake_step(request, token, step):
                 return redirect(_step_url(token, step) + "#add-medicine")
             target = step - 1 if action == "back" else step + 1
             return redirect(_step_url(token, max(1, target)))
+        if action == "back" and not (formset if formset is not None else form).has_changed():
+            # "Back" from a step left as it was (say, not answered yet) loses nothing by
+            # going back unsaved; with anything typed, the errors show so nothing is lost.
+            return redirect(_step_url(token, max(1, step - 1)))
 
     return _render_step(request, token, intake, step, form=form, formset=formset)
 

@@ -182,7 +182,9 @@ class CloseForm(forms.Form):
 
 class AppointmentForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    time = forms.TimeField(
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300})
+    )
     practitioner = forms.ModelChoiceField(queryset=None)
     length_minutes = forms.TypedChoiceField(
         label="Length", choices=Appointment.LENGTH_CHOICES, coerce=int, initial=45

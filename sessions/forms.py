@@ -60,9 +60,8 @@ class SessionForm(forms.ModelForm):
         required=False,
         help_text="WHO codes, separated by commas; a side after the code: "
         "GB20 L, BL23, LI4 R. Bilateral unless a side is given.",
-        widget=forms.Textarea(
+        widget=forms.TextInput(
             attrs={
-                "rows": 2,
                 "autocomplete": "off",
                 "spellcheck": "false",
                 "autocapitalize": "characters",
@@ -302,9 +301,8 @@ class ProtocolForm(forms.ModelForm):
     points = PointsField(
         required=True,
         help_text="WHO codes, separated by commas; a side after the code: GB20 L, BL23, LI4.",
-        widget=forms.Textarea(
+        widget=forms.TextInput(
             attrs={
-                "rows": 2,
                 "autocomplete": "off",
                 "spellcheck": "false",
                 "data-point-completion": "",

@@ -191,6 +191,23 @@ class TestTheWholeFlow:
         assert response["Location"] == step_url(link, 2)
         assert the_intake(patient).psfs_activity_1 == "Turning my head to drive"
 
+    def test_back_from_a_step_left_unanswered_goes_back_without_saving(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2, 3, 4))
+        response = post_step(client, link, 5, {"action": "back"})
+        assert response.status_code == 302
+        assert response["Location"] == step_url(link, 4)
+        assert 5 not in the_intake(patient).completed_steps
+
+    def test_back_with_a_mistake_typed_shows_it_and_keeps_the_rest(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2))
+        data = {**STEP_ANSWERS[3], "psfs_score_1": "11", "action": "back"}
+        response = post_step(client, link, 3, data)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "invalid-feedback" in page
+        assert "Turning my head to drive" in page
+        assert 3 not in the_intake(patient).completed_steps
+
     def test_submit_is_refused_until_the_required_steps_are_saved(self, client, link, patient):
         fill_steps(client, link)
         # As if step 2 had never been saved (e.g. a draft from before a change).

@@ -48,7 +48,7 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// Point completion. A textarea marked data-point-completion offers the WHO points
+// Point completion. A text input marked data-point-completion offers the WHO points
 // whose code or name matches what is being typed after the last comma; the data
 // comes from the page (<script id="point-reference" type="application/json">).
 // Without JavaScript the field still takes typed codes, and the page lists them.
@@ -183,7 +183,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const data = document.getElementById("point-reference");
   if (!data) return;
   const points = JSON.parse(data.textContent);
-  document.querySelectorAll("textarea[data-point-completion]").forEach((input) => {
+  document.querySelectorAll("input[data-point-completion]").forEach((input) => {
     setUpPointCompletion(input, points);
   });
 });
