@@ -19,6 +19,35 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
     hypothesis_settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(config, items):
+    # A transactional test empties the database afterwards. A plain one then
+    # re-creates content types and permissions (post_migrate), which the next test's
+    # restore of the migrations' data (serialized_rollback: roles, WHO points)
+    # collides with. So each must restore that data itself, or name its apps
+    # (available_apps), either of which leaves the database empty behind it.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = marker.kwargs if marker is not None else {}
+        transactional = kwargs.get("transaction") or {"live_server", "transactional_db"} & set(
+            item.fixturenames
+        )
+        if transactional and not (
+            kwargs.get("serialized_rollback") or kwargs.get("available_apps")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test needs "
+                "@pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )
+    # Browser tests run last: they are the slowest, and once Playwright's loop is
+    # running the ORM guard is relaxed for the rest of the session
+    # (tests/browser/conftest.py).
+    browser = {item for item in items if "tests/browser/" in item.nodeid}
+    if browser:
+        items[:] = [item for item in items if item not in browser] + [
+            item for item in items if item in browser
+        ]
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # Production uses whitenoise's manifest storage, which needs collectstatic

@@ -64,7 +64,7 @@ def test_set_delete_and_has_key(cache):
     assert cache.get("k", "gone") == "gone"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_from_many_processes_at_once_are_each_counted():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time; the race needs PostgreSQL")
