@@ -50,8 +50,9 @@ def _in_ci():
 @pytest.fixture(scope="session")
 def _sync_orm_beside_playwright():
     # Playwright's sync API keeps an asyncio loop in the test thread, so Django's
-    # guard would refuse the test's own ORM calls (database setup included). The
-    # app itself runs in the live server's threads, where the guard still applies.
+    # guard would refuse the test's own ORM calls (factories, checks, the flush
+    # between tests). The app itself runs in the live server's threads, where the
+    # guard still applies.
     # Browser tests run last (tests/conftest.py), so no other test runs without it.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
