@@ -1,5 +1,3 @@
-import os
-
 import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -10,12 +8,13 @@ from hypothesis import settings as hypothesis_settings
 
 from acuclinic import roles
 from acuclinic.middleware import NEEDS_OTP
+from tests.ci import in_ci
 from tests.factories import PatientFactory, PractitionerProfileFactory, UserFactory
 
 # CI runs the property tests with a fixed seed, so a run of the same commit is
 # repeatable; on developers' machines they explore new examples every time.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+if in_ci():
     hypothesis_settings.load_profile("ci")
 
 

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import CHROMIUM
+from tests.ci import in_ci
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT_ROOT / "scripts" / "with-postgres"
 
@@ -36,7 +39,6 @@ def test_missing_postgresql_fails_the_run_in_ci():
 # The browser tests' own harness (tests/browser/conftest.py), run in a pytest of its
 # own on an in-memory SQLite database.
 HARNESS = "tests/browser/check_harness.py"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _run_harness(artifacts, **env):
@@ -67,7 +69,7 @@ def test_missing_chromium_fails_the_run_in_ci(tmp_path):
 
 
 @pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK) and os.environ.get("CI") != "true",
+    not os.access(CHROMIUM, os.X_OK) and not in_ci(),
     reason=f"Chromium not found at {CHROMIUM}",
 )
 def test_a_failing_browser_test_leaves_a_screenshot_and_the_html(tmp_path):

@@ -19,6 +19,8 @@ from django.db import connections
 from django.test import Client
 from django_otp.oath import totp
 
+from tests.ci import in_ci
+
 CHROMIUM = os.environ.get("ACUCLINIC_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = (
     Path(os.environ.get("ACUCLINIC_TEST_ARTIFACTS") or Path(settings.BASE_DIR) / "test-artifacts")
@@ -41,10 +43,6 @@ TIMEOUT_MS = 10_000
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _in_ci():
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +90,7 @@ def browser_type_launch_args(
     if not os.access(CHROMIUM, os.X_OK):
         missing = f"Chromium not found at {CHROMIUM}"
         install = "install Debian's 'chromium' package, as .ci/run does"
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"{missing}: CI=true requires the browser tests ({install})", pytrace=False)
         reason = f"{missing}: browser tests skipped ({install})"
         pytest.skip(reason)
@@ -169,6 +167,14 @@ def page_for(open_context):
         return open_context(viewport=viewport, user=user).new_page()
 
     return new_page
+
+
+def type_login(page, username, password):
+    """Log in as a person does: the login page, username, password, "Log in"."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 def log_in_by_cookie(context, user, base_url):

@@ -14,8 +14,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from acuclinic import roles
-from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations
+from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, type_login
 from tests.factories import (
+    TEST_PASSWORD,
     AppointmentFactory,
     IntakeFactory,
     PatientFactory,
@@ -128,9 +129,7 @@ def test_login_two_factor_and_error_pages_have_no_serious_violations(clinic, pag
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     found += [("login with errors", v) for v in accessibility_violations(page)]
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Log in").click()
+    type_login(page, "boss", TEST_PASSWORD)
     # A clinic admin without an authenticator is sent to set one up.
     expect(page.get_by_label("Code from the app")).to_be_visible()
     found += [("two-factor setup", v) for v in accessibility_violations(page)]

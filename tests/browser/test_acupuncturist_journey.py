@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     DESKTOP,
     assert_accessible,
     totp_code,
+    type_login,
 )
 from tests.factories import (
     TEST_PASSWORD,
@@ -98,10 +99,7 @@ def test_acupuncturist_reviews_intake_plans_and_watches_the_cadence_taper(page_f
     page = page_for(viewport=DESKTOP)
 
     # --- Logging in: password, then the authenticator's code ----------------------
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("needles")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    type_login(page, "needles", TEST_PASSWORD)
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Continue").click()

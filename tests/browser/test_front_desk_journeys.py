@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from acuclinic import roles
 from intake.models import IntakeInvitation, Patient
 from plans.models import Appointment
-from tests.browser.conftest import PHONE, assert_accessible
+from tests.browser.conftest import PHONE, assert_accessible, type_login
 from tests.factories import (
     TEST_PASSWORD,
     PatientFactory,
@@ -39,13 +39,6 @@ def desk():
     )
 
 
-def _log_in(page, username, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
 def _type_identity(page, *, sex):
     patient = page.get_by_role("group", name="Patient", exact=True)
     patient.get_by_label("First name").fill("Amara")
@@ -63,7 +56,7 @@ def test_front_desk_logs_in_registers_a_patient_meets_the_duplicate_guard_and_ma
     page = page_for()
 
     # Logs in by typing: no two-factor step for the front desk without a device.
-    _log_in(page, "reception", TEST_PASSWORD)
+    type_login(page, "reception", TEST_PASSWORD)
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="Hello, Rosa")).to_be_visible()
 
@@ -140,7 +133,7 @@ def test_front_desk_logs_in_registers_a_patient_meets_the_duplicate_guard_and_ma
 
 def test_wrong_password_shows_an_error_at_the_form_and_does_not_log_in(desk, page_for):
     page = page_for()
-    _log_in(page, "reception", "not-the-password")
+    type_login(page, "reception", "not-the-password")
 
     expect(page).to_have_url(LOGIN_URL)
     error = page.locator("form .invalid-feedback")
