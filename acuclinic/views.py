@@ -1,14 +1,18 @@
 import logging
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from acuclinic.logging import REFUSAL_REASON
 from acuclinic.models import PractitionerProfile
+from acuclinic.services import credentials_renewed
 from intake.models import Intake
 from plans.selectors import due_worklist, worklist_counts
 from sessions.models import TreatmentSession
@@ -18,6 +22,7 @@ logger = logging.getLogger(__name__)
 STALE_DRAFTS_SHOWN = 50
 
 
+@require_safe
 @login_required
 def dashboard(request):
     profile = PractitionerProfile.objects.filter(user=request.user).first()
@@ -49,3 +54,19 @@ def healthz(request):
         logger.exception("Health check: the database did not answer")
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request, reason=""):
+    """Django's CSRF refusal page (templates/403_csrf.html), with the reason kept
+    for the one log line of audit.middleware."""
+    setattr(request, REFUSAL_REASON, reason or "CSRF check failed")
+    return django_csrf_failure(request, reason=reason)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; after an admin's reset it gives the account back."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        credentials_renewed(user=self.request.user)
+        return response

@@ -1,6 +1,12 @@
-from auditlog.middleware import AuditlogMiddleware
+import logging
 
+from auditlog.middleware import AuditlogMiddleware
+from django.core.exceptions import PermissionDenied
+
+from acuclinic.logging import REFUSAL_REASON, redact
 from audit.trail import Event, client_address, record
+
+logger = logging.getLogger("acuclinic.refused")
 
 
 class AuditContextMiddleware(AuditlogMiddleware):
@@ -8,7 +14,8 @@ class AuditContextMiddleware(AuditlogMiddleware):
 
     The address is the one the rest of the app trusts (acuclinic.net.client_ip),
     not a client-supplied X-Forwarded-For. Every 403, whichever code refused it
-    (a role check, CSRF), is recorded with the path, never the query string.
+    (a role check, CSRF), is recorded with the path (link tokens redacted), never
+    the query string, and logged as one line: path, user and reason.
     """
 
     @staticmethod
@@ -23,4 +30,17 @@ class AuditContextMiddleware(AuditlogMiddleware):
         response = super().__call__(request)
         if response.status_code == 403:
             record(request, Event.DENIED)
+            user = getattr(request, "user", None)
+            logger.warning(
+                "Forbidden (%s): %s user=%s",
+                getattr(request, REFUSAL_REASON, "refused by the page"),
+                redact(request.path),
+                user.username if user is not None and user.is_authenticated else "anonymous",
+            )
         return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            # The app raises it without words (a role without the permission).
+            setattr(request, REFUSAL_REASON, str(exception) or "no permission for this page")
+        return None

@@ -9,6 +9,8 @@ lockouts and refused requests. Entries are never edited or deleted by the app.
 from auditlog.models import AbstractLogEntry
 from django.db import models
 
+from acuclinic.logging import redact
+
 
 class AuditEntry(AbstractLogEntry):
     class Event(models.TextChoices):
@@ -23,6 +25,8 @@ class AuditEntry(AbstractLogEntry):
         LOCKED_OUT = "locked_out", "Locked out"
         OTP_FAILED = "otp_failed", "Wrong two-factor code"
         DENIED = "denied", "Refused (403)"
+        LISTED = "listed", "Shown in a list"
+        CREDENTIALS_RESET = "credentials_reset", "Login reset by an admin"
 
     ACTION_EVENTS = {
         AbstractLogEntry.Action.CREATE: Event.CREATE,
@@ -53,7 +57,8 @@ class AuditEntry(AbstractLogEntry):
     )
     # The username as typed, for failed logins (no user to point at).
     username = models.CharField(max_length=150, blank=True)
-    # The path only, never the query string (which may hold search terms).
+    # The path only, never the query string (which may hold search terms), and
+    # never a link's token (redacted on save).
     path = models.CharField(max_length=300, blank=True)
 
     class Meta(AbstractLogEntry.Meta):
@@ -91,8 +96,15 @@ class AuditEntry(AbstractLogEntry):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValueError("Audit entries are never changed.")
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """What every entry gets before it is written, whoever writes it."""
         if not self.event:
             self.event = self.ACTION_EVENTS.get(self.action, self.Event.READ)
+        # Whoever wrote the entry, a link's token never enters the trail.
+        self.path = redact(self.path or "")[: self._meta.get_field("path").max_length]
         if not self.username and self.actor is not None:
             self.username = self.actor.username
         extra = self.additional_data if isinstance(self.additional_data, dict) else None
@@ -101,7 +113,6 @@ class AuditEntry(AbstractLogEntry):
                 self.patient_id = extra["patient_id"]
             rest = {key: value for key, value in extra.items() if key != "patient_id"}
             self.additional_data = rest or None
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are never deleted.")

@@ -16,6 +16,24 @@ def client_address(request) -> str | None:
     return None if address == UNKNOWN else address
 
 
+def _entry(request, event: str, *, user=None, username: str = "", **fields) -> AuditEntry:
+    """An unsaved entry: `user` defaults to the request's user."""
+    if user is None and request is not None:
+        request_user = getattr(request, "user", None)
+        if request_user is not None and request_user.is_authenticated:
+            user = request_user
+    return AuditEntry(
+        event=event,
+        action=AuditEntry.Action.ACCESS,
+        actor=user,
+        actor_email=getattr(user, "email", None) or None,
+        username=(username or getattr(user, "username", ""))[:150],
+        remote_addr=client_address(request),
+        path=(request.path if request is not None else ""),
+        **fields,
+    )
+
+
 def record(
     request,
     event: str,
@@ -27,18 +45,11 @@ def record(
     changes: dict | None = None,
 ) -> AuditEntry:
     """Add one entry. `user` defaults to the request's user; `patient` to none."""
-    if user is None and request is not None:
-        request_user = getattr(request, "user", None)
-        if request_user is not None and request_user.is_authenticated:
-            user = request_user
-    entry = AuditEntry(
-        event=event,
-        action=AuditEntry.Action.ACCESS,
-        actor=user,
-        actor_email=getattr(user, "email", None) or None,
-        username=(username or getattr(user, "username", ""))[:150],
-        remote_addr=client_address(request),
-        path=(request.path[:300] if request is not None else ""),
+    entry = _entry(
+        request,
+        event,
+        user=user,
+        username=username,
         patient_id=getattr(patient, "pk", patient),
         changes=changes,
     )
@@ -54,6 +65,31 @@ def record(
 def record_read(request, obj, *, patient, event: str = Event.READ) -> AuditEntry:
     """A staff member opened a clinical record (chart, intake, note, plan, export)."""
     return record(request, event, obj=obj, patient=patient)
+
+
+def record_listed(request, patients) -> None:
+    """A staff member was shown a list of charts (the patient list, search results,
+    the admin's list): one entry per chart shown, so "who has seen this patient"
+    finds it. Never the search terms: the path is kept without its query string."""
+    patients = list(patients)
+    if not patients:
+        return
+    content_type = ContentType.objects.get_for_model(patients[0])
+    entries = [
+        _entry(
+            request,
+            Event.LISTED,
+            content_type=content_type,
+            object_pk=str(patient.pk),
+            object_id=patient.pk,
+            object_repr=_describe(patient),
+            patient_id=patient.pk,
+        )
+        for patient in patients
+    ]
+    for entry in entries:
+        entry.normalise()  # as save() would
+    AuditEntry.objects.bulk_create(entries)
 
 
 def record_children(parent, field: str, before: list, after: list) -> None:
