@@ -81,12 +81,20 @@ OTP_OPEN_PATHS = (
 )
 
 
+# Paths a user whose credentials an admin reset may reach before choosing a new
+# password (after the second step).
+RESET_OPEN_PATHS = (*OTP_OPEN_PATHS, "/accounts/password/")
+
+
 class TwoFactorMiddleware:
     """A user who must give a one-time code reaches nothing else until they have.
 
     Whether the user must is decided at login (acuclinic.auth) and kept in the
     session: users with a confirmed device, and every clinic admin (who are sent
     to set one up first). /admin/ needs a verified session from anyone.
+
+    A user whose password or second factor an admin reset then chooses a new
+    password before anything else (acuclinic.services.credentials_reset).
     """
 
     def __init__(self, get_response):
@@ -100,6 +108,12 @@ class TwoFactorMiddleware:
             if (needs or admin) and not user.is_verified():
                 step = "otp_verify" if needs == "verify" else "otp_setup"
                 return redirect_with_next(step, request.path)
+        if (
+            user.is_authenticated
+            and user.must_reset_credentials
+            and not request.path.startswith(RESET_OPEN_PATHS)
+        ):
+            return redirect("password_change")
         return self.get_response(request)
 
 

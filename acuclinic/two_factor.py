@@ -10,25 +10,24 @@ import base64
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acuclinic.middleware import NEEDS_OTP, redirect_with_next
+from acuclinic.models import BackupCodeDevice
 from acuclinic.roles import CLINIC_ADMIN
+from acuclinic.services import backup_codes_left, backup_codes_replace, second_factor_remove
 from audit.trail import Event, record
 
 APP_DEVICE_NAME = "Authenticator app"
-BACKUP_DEVICE_NAME = "Backup codes"
 
 
 class TokenForm(forms.Form):
@@ -51,10 +50,14 @@ def two_factor_required(user) -> bool:
 
 
 def login_step(user) -> str:
-    """What a fresh login still owes: "verify", "setup" or nothing ("")."""
+    """What a fresh login still owes: "verify", "setup" or nothing ("").
+
+    A user whose credentials an admin reset enrols a new authenticator first,
+    whatever their role (acuclinic.services.credentials_reset).
+    """
     if user_has_device(user):
         return "verify"
-    return "setup" if two_factor_required(user) else ""
+    return "setup" if two_factor_required(user) or user.must_reset_credentials else ""
 
 
 def _next_url(request, default="dashboard"):
@@ -72,6 +75,7 @@ def _verified(request, device):
     request.session[NEEDS_OTP] = ""
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def verify(request):
     """The second step of logging in: a code from the app, or a backup code."""
@@ -101,7 +105,7 @@ def _match(user, token):
     Six digits are an app code; anything else is tried as a backup code, so a
     backup code does not count as a wrong app code, nor the other way round.
     """
-    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+    model = TOTPDevice if token.isdigit() and len(token) == 6 else BackupCodeDevice
     with transaction.atomic():
         for device in model.objects.devices_for_user(user).select_for_update():
             if device.verify_token(token):
@@ -109,6 +113,7 @@ def _match(user, token):
     return None
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def setup(request):
     """Turn on two-factor login: scan a code, type the first one-time code."""
@@ -124,7 +129,7 @@ def setup(request):
                 TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
                 device.confirmed = True
                 device.save()
-                codes = _new_backup_codes(request.user)
+                codes = backup_codes_replace(user=request.user)
             _verified(request, device)
             return render(
                 request,
@@ -152,26 +157,17 @@ def setup(request):
     )
 
 
-def _new_backup_codes(user) -> list[str]:
-    """Replace the user's backup codes with OTP_BACKUP_CODES new ones; each works once."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(settings.OTP_BACKUP_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
-    return codes
-
-
+@require_safe
 @login_required
 def manage(request):
     """The user's own two-factor settings."""
     totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    backup = StaticDevice.objects.filter(user=request.user, confirmed=True).first()
     return render(
         request,
         "registration/otp_manage.html",
         {
             "totp": totp,
-            "backup_left": backup.token_set.count() if backup else 0,
+            "backup_left": backup_codes_left(request.user),
             "required": two_factor_required(request.user),
         },
     )
@@ -182,8 +178,7 @@ def manage(request):
 def new_backup_codes(request):
     if not request.user.is_verified():
         return redirect_with_next("otp_verify", reverse("otp_manage"))
-    with transaction.atomic():
-        codes = _new_backup_codes(request.user)
+    codes = backup_codes_replace(user=request.user)
     return render(
         request,
         "registration/otp_backup_codes.html",
@@ -200,9 +195,7 @@ def turn_off(request):
     elif not request.user.is_verified():
         return redirect_with_next("otp_verify", reverse("otp_manage"))
     else:
-        with transaction.atomic():
-            TOTPDevice.objects.filter(user=request.user).delete()
-            StaticDevice.objects.filter(user=request.user).delete()
+        second_factor_remove(user=request.user)
         request.session[NEEDS_OTP] = ""
         messages.success(request, "Two-factor login is off.")
     return redirect("otp_manage")

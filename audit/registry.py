@@ -47,7 +47,7 @@ TRACKED = {
     "otp_totp.TOTPDevice": {
         "include_fields": ["name", "confirmed", "user"],
     },
-    "otp_static.StaticDevice": {"include_fields": ["name", "confirmed", "user"]},
+    "acuclinic.BackupCodeDevice": {"include_fields": ["name", "confirmed", "user"]},
 }
 
 

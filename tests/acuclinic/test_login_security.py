@@ -17,11 +17,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acuclinic import middleware
 from acuclinic.middleware import LOGIN_AT, SEEN_AT
+from acuclinic.models import BackupCode, BackupCodeDevice
 from audit.models import AuditEntry
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -496,7 +496,7 @@ def test_unverified_session_cannot_make_new_backup_codes(client, desk_with_app):
     response = client.post(OTP_BACKUP_CODES)
 
     assert redirects_to(response, OTP_VERIFY)
-    assert not StaticDevice.objects.filter(user=desk_with_app).exists()
+    assert not BackupCodeDevice.objects.filter(user=desk_with_app).exists()
 
 
 def test_unverified_session_cannot_change_the_password(client, desk_with_app):
@@ -551,7 +551,7 @@ def test_setup_with_the_right_code_confirms_the_device_and_shows_10_backup_codes
     device = TOTPDevice.objects.get(user=clinic_admin)
     assert device.confirmed
     assert device.bin_key == key
-    assert StaticToken.objects.filter(device__user=clinic_admin).count() == 10
+    assert BackupCode.objects.filter(device__user=clinic_admin).count() == 10
     assert client.get(PATIENTS).status_code == 200
     assert client.get(ADMIN).status_code == 200
 
@@ -606,7 +606,7 @@ def test_a_backup_code_works_once_only(client, clinic_admin):
     log_in(client, "boss")
     assert redirects_to(client.post(OTP_VERIFY, {"otp_token": codes[0]}), "/")
     assert client.get(PATIENTS).status_code == 200
-    assert StaticToken.objects.filter(device__user=clinic_admin).count() == 9
+    assert BackupCode.objects.filter(device__user=clinic_admin).count() == 9
     client.post(LOGOUT)
 
     log_in(client, "boss")
