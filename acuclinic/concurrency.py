@@ -1,13 +1,39 @@
-"""Optimistic locking: an edit form carries the version it was opened at.
+"""Concurrency helpers: optimistic locking of edit forms, and named locks.
 
-Saving locks the row and compares versions. When someone else saved in between,
-nothing is written: the editor sees who changed what (from the audit trail) with
-their own typing kept, and can save again on purpose.
+Optimistic locking: an edit form carries the version it was opened at. Saving
+locks the row and compares versions. When someone else saved in between, nothing
+is written: the editor sees who changed what (from the audit trail) with their own
+typing kept, and can save again on purpose.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+
+def hold_lock(name: str) -> None:
+    """Take the lock called `name` until the current transaction ends.
+
+    For a check that reads before it writes where there is no row to lock yet (is
+    there already a chart for this person?): two transactions that take the same
+    lock run the check and the write one after the other. PostgreSQL: a
+    transaction-level advisory lock. SQLite: every transaction already holds the
+    database's write lock from its start (transaction_mode IMMEDIATE, see settings).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("hold_lock() needs a transaction: the lock lasts until it ends.")
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    elif connection.vendor == "sqlite" and connection.transaction_mode != "IMMEDIATE":
+        raise ImproperlyConfigured(
+            "SQLite must begin transactions IMMEDIATE (OPTIONS transaction_mode) for "
+            "checks and writes to run one at a time."
+        )
 
 
 @dataclass

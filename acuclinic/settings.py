@@ -1,5 +1,7 @@
 """AcuClinic settings, read from the environment (see README, "Configuration")."""
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,7 +131,24 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database, used by several requests at once: each transaction
+    # takes the write lock when it begins (IMMEDIATE), so two writers queue instead
+    # of one failing halfway with "database is locked"; a writer waits up to
+    # DJANGO_SQLITE_BUSY_SECONDS for the lock; WAL lets pages be read meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("DJANGO_SQLITE_BUSY_SECONDS", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+    # Tests use a database file too (not memory), so tests of two requests at once
+    # run on SQLite as they do in use: a file per test process, removed afterwards.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"acuclinic-test-{os.getpid()}.sqlite3")
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's connection pool, one per app process. Django requires
     # CONN_MAX_AGE = 0 with a pool: the pool keeps the connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -151,6 +170,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+CSRF_FAILURE_VIEW = "acuclinic.views.csrf_failure"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -293,13 +314,18 @@ INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="60/m")
 INTAKE_START_RATE_LIMIT = env.str("INTAKE_START_RATE_LIMIT", default="20/h")
 
 # Application logs carry no patient data: requests are logged by path only, and
-# paths carry opaque codes, never names. Intake link tokens are redacted from every
-# record (acuclinic.logging). Django's own loggers send to the same filtered handler.
+# paths carry opaque codes, never names. Link tokens (intake, check-in) are redacted
+# from every record (acuclinic.logging). Django's own loggers send to the same
+# filtered handler. A refused request (403) is one line from the audit middleware,
+# not Django's traceback.
 _LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_intake_tokens": {"()": "acuclinic.logging.RedactIntakeTokens"}},
+    "filters": {
+        "redact_intake_tokens": {"()": "acuclinic.logging.RedactIntakeTokens"},
+        "drop_djangos_refusal_lines": {"()": "acuclinic.logging.DropDjangosRefusalLines"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_intake_tokens"]},
     },
@@ -307,6 +333,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
         "django.server": {"handlers": [], "level": _LOG_LEVEL, "propagate": True},
+        "django.request": {"filters": ["drop_djangos_refusal_lines"], "propagate": True},
+        "django.security.csrf": {"filters": ["drop_djangos_refusal_lines"], "propagate": True},
         # Never below INFO, whatever DJANGO_LOG_LEVEL says: at DEBUG these log
         # template contexts and SQL parameters, which hold patient data.
         "django.template": {"handlers": [], "level": "INFO", "propagate": True},

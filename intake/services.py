@@ -9,7 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from acuclinic.concurrency import check_version
+from acuclinic.concurrency import check_version, hold_lock
 from acuclinic.models import User
 from audit.trail import record_children, row_texts
 from intake.models import (
@@ -22,6 +22,9 @@ from intake.models import (
     Patient,
 )
 
+# What says two charts may be one person.
+_IDENTITY_KEY = ("first_name", "last_name", "date_of_birth")
+
 _ARCHIVE_FIELDS = [
     "status",
     "archived_at",
@@ -32,19 +35,64 @@ _ARCHIVE_FIELDS = [
 ]
 
 
+class PossibleDuplicate(Exception):
+    """Charts that may be the same person. Staff who know it is someone else say so
+    (`duplicate_confirmed`), and the save goes ahead."""
+
+    def __init__(self, matches: list[Patient]):
+        super().__init__("A chart with the same name and date of birth exists.")
+        self.matches = matches
+
+
+def _refuse_duplicates(identity: dict, *, exclude: Patient | None, confirmed: bool) -> None:
+    """Raise PossibleDuplicate when a chart matches `identity` (names, date of birth).
+
+    Two registrations of one person sent at the same moment must not both find no
+    match and both save: the check and the write that follows run under a lock on
+    the date of birth, which every such registration takes.
+    """
+    hold_lock(f"intake.Patient.date_of_birth={identity['date_of_birth'].isoformat()}")
+    if confirmed:
+        return
+    matches = Patient.objects.possible_duplicates(
+        first_name=identity["first_name"],
+        last_name=identity["last_name"],
+        date_of_birth=identity["date_of_birth"],
+    )
+    if exclude is not None:
+        matches = matches.exclude(pk=exclude.pk)
+    matches = list(matches[:10])
+    if matches:
+        raise PossibleDuplicate(matches)
+
+
 @transaction.atomic
-def patient_create(*, data: dict, created_by: User) -> Patient:
+def patient_create(*, data: dict, created_by: User, duplicate_confirmed: bool = False) -> Patient:
+    """Register a patient, unless a chart may be the same person (PossibleDuplicate)."""
+    _refuse_duplicates(data, exclude=None, confirmed=duplicate_confirmed)
     return Patient.objects.create(**data, created_by=created_by, updated_by=created_by)
 
 
 @transaction.atomic
 def patient_update(
-    *, patient: Patient, data: dict, updated_by: User, version: int | None = None
+    *,
+    patient: Patient,
+    data: dict,
+    updated_by: User,
+    version: int | None = None,
+    duplicate_confirmed: bool = False,
 ) -> Patient:
-    """Save demographics. With `version` (the edit form's), refuse a stale edit."""
+    """Save demographics. With `version` (the edit form's), refuse a stale edit.
+
+    New names or a new date of birth that match another chart are refused as on
+    registration (PossibleDuplicate), unless staff confirmed it is someone else.
+    """
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
         check_version(locked, version, data)
+    identity = {name: data.get(name, getattr(locked, name)) for name in _IDENTITY_KEY}
+    if any(name in data for name in _IDENTITY_KEY):
+        _refuse_duplicates(identity, exclude=locked, confirmed=duplicate_confirmed)
     for field, value in data.items():
         setattr(locked, field, value)
     locked.updated_by = updated_by
@@ -361,10 +409,15 @@ def _lock_pending(intake: Intake) -> Intake:
 
 
 @transaction.atomic
-def registration_create_patient(*, intake: Intake, data: dict, registered_by: User) -> Patient:
-    """Confirm a self-registration as a new patient, with the details staff checked."""
+def registration_create_patient(
+    *, intake: Intake, data: dict, registered_by: User, duplicate_confirmed: bool = False
+) -> Patient:
+    """Confirm a self-registration as a new patient, with the details staff checked
+    (refused as PossibleDuplicate when a chart may be the same person)."""
     locked = _lock_pending(intake)
-    patient = patient_create(data=data, created_by=registered_by)
+    patient = patient_create(
+        data=data, created_by=registered_by, duplicate_confirmed=duplicate_confirmed
+    )
     return _attach(locked, patient, registered_by)
 
 

@@ -9,10 +9,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from acuclinic.concurrency import EditConflict, rebind_at
-from audit.trail import record_read
+from audit.trail import record_listed, record_read
 from intake.access import get_intake_for, get_patient_for
 from intake.forms import (
     ArchiveForm,
@@ -25,6 +25,7 @@ from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS, Intake, Patient, matc
 from intake.phone import format_phone
 from intake.services import (
     IntakeNotReviewable,
+    PossibleDuplicate,
     intake_mark_reviewed,
     invitation_create,
     invitation_revoke,
@@ -44,6 +45,7 @@ from sessions.selectors import chart_sessions
 logger = logging.getLogger(__name__)
 
 
+@require_safe
 @login_required
 @permission_required("intake.view_patient", raise_exception=True)
 def patient_list(request):
@@ -66,6 +68,7 @@ def patient_list(request):
         "status",
     )
     page = Paginator(patients, settings.PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    record_listed(request, page.object_list)
     return render(
         request,
         "intake/patient_list.html",
@@ -73,29 +76,27 @@ def patient_list(request):
     )
 
 
-def _duplicate_matches(form, *, exclude=None):
-    """Charts matching the form's name and date of birth, unless staff confirmed."""
-    if form.data.get("confirm_duplicate") == form.duplicate_key():
-        return []
-    matches = Patient.objects.possible_duplicates(
-        first_name=form.cleaned_data["first_name"],
-        last_name=form.cleaned_data["last_name"],
-        date_of_birth=form.cleaned_data["date_of_birth"],
-    )
-    if exclude is not None:
-        matches = matches.exclude(pk=exclude.pk)
-    return list(matches[:10])
+def _duplicate_confirmed(form) -> bool:
+    """Staff said "It's a different person" for exactly these details."""
+    return form.data.get("confirm_duplicate") == form.duplicate_key()
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("intake.add_patient", raise_exception=True)
 def patient_create_view(request):
     form = PatientForm(request.POST if request.method == "POST" else None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicate_matches(form)
-        if not duplicates:
-            patient = patient_create(data=form.cleaned_data, created_by=request.user)
+        try:
+            patient = patient_create(
+                data=form.cleaned_data,
+                created_by=request.user,
+                duplicate_confirmed=_duplicate_confirmed(form),
+            )
+        except PossibleDuplicate as refused:
+            duplicates = refused.matches
+        else:
             messages.success(request, f"{patient.full_name} is registered.")
             return redirect("intake:patient_detail", code=patient.code)
     return render(
@@ -161,12 +162,14 @@ def _chart(request, patient: Patient, **extra):
     return render(request, "intake/patient_detail.html", context)
 
 
+@require_safe
 @login_required
 def patient_detail(request, code):
     patient = get_patient_for(request.user, code)
     return _chart(request, patient)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("intake.change_patient", raise_exception=True)
 def patient_update_view(request, code):
@@ -174,29 +177,30 @@ def patient_update_view(request, code):
     form = PatientEditForm(request.POST if request.method == "POST" else None, instance=patient)
     duplicates, conflict = [], None
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicate_matches(form, exclude=patient)
-        if not duplicates:
-            data = {name: form.cleaned_data[name] for name in PatientForm.Meta.fields}
-            try:
-                patient_update(
-                    patient=patient,
-                    data=data,
-                    updated_by=request.user,
-                    version=form.cleaned_data["version"],
-                )
-            except EditConflict as overtaken:
-                conflict = overtaken
-                patient.refresh_from_db()
-                form = rebind_at(
-                    PatientEditForm,
-                    request.POST,
-                    conflict,
-                    submitted=form.cleaned_data,
-                    instance=patient,
-                )
-            else:
-                messages.success(request, "Demographics saved.")
-                return redirect("intake:patient_detail", code=patient.code)
+        data = {name: form.cleaned_data[name] for name in PatientForm.Meta.fields}
+        try:
+            patient_update(
+                patient=patient,
+                data=data,
+                updated_by=request.user,
+                version=form.cleaned_data["version"],
+                duplicate_confirmed=_duplicate_confirmed(form),
+            )
+        except PossibleDuplicate as refused:
+            duplicates = refused.matches
+        except EditConflict as overtaken:
+            conflict = overtaken
+            patient.refresh_from_db()
+            form = rebind_at(
+                PatientEditForm,
+                request.POST,
+                conflict,
+                submitted=form.cleaned_data,
+                instance=patient,
+            )
+        else:
+            messages.success(request, "Demographics saved.")
+            return redirect("intake:patient_detail", code=patient.code)
     record_read(request, patient, patient=patient)
     return render(
         request,
@@ -206,6 +210,7 @@ def patient_update_view(request, code):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("intake.archive_patient", raise_exception=True)
 def patient_archive_view(request, code):
@@ -271,6 +276,7 @@ def invitation_revoke_view(request, code):
     return redirect(reverse("intake:patient_detail", kwargs={"code": patient.code}) + "#intake")
 
 
+@require_safe
 @login_required
 @permission_required("intake.view_intake", raise_exception=True)
 def intake_queue(request):
@@ -346,6 +352,7 @@ def _pending_or_redirect(request, code):
     return None, redirect("intake:intake_queue")
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("intake.add_patient", raise_exception=True)
 def registration_view(request, code):
@@ -360,11 +367,16 @@ def registration_view(request, code):
     form = PatientForm(request.POST if action == "create" else None, initial=initial)
     duplicates = []
     if action == "create" and form.is_valid():
-        duplicates = _duplicate_matches(form)
-        if not duplicates:
+        try:
             patient = registration_create_patient(
-                intake=intake, data=form.cleaned_data, registered_by=request.user
+                intake=intake,
+                data=form.cleaned_data,
+                registered_by=request.user,
+                duplicate_confirmed=_duplicate_confirmed(form),
             )
+        except PossibleDuplicate as refused:
+            duplicates = refused.matches
+        else:
             messages.success(request, f"{patient.full_name} is registered, with their intake.")
             return redirect("intake:patient_detail", code=patient.code)
     if action == "attach":

@@ -36,9 +36,7 @@ from intake.steps import STEPS, AboutYouForm, PainForm, medication_formset
 from plans.models import PlanDecision
 from plans.services import plan_decide
 from sessions.models import TreatmentSession
-from tests.browser_forms import PostForms
 from tests.factories import (
-    SCREENING_NO,
     TEST_PASSWORD,
     AppointmentFactory,
     IntakeFactory,
@@ -48,6 +46,9 @@ from tests.factories import (
     make_invitation,
     make_plan,
 )
+from tests.payloads import IDENTITY, PATIENT, STEP, iso, plan_form, visit
+from tests.payloads import as_sent as _as_sent
+from tests.payloads import treated_patient as _treated_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,9 @@ WRONG_TYPES = [
     "9999-12-31",
     "10000-01-01",
     "1900-01-01",
+    "1899-12-31",
+    "2199-12-31",
+    "2200-01-01",
     "24:00",
     "23:59:60",
     "-1:00",
@@ -300,108 +304,7 @@ def _row(obj) -> dict | None:
     return type(obj)._default_manager.filter(pk=obj.pk).values().first()
 
 
-# --- Reading a form as a browser sends it ---------------------------------------------
-
-
-def _as_sent(client, url: str) -> dict:
-    """What the browser sends back from the page's own form (hidden fields included)."""
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    for action, values in PostForms(response.content.decode()).forms:
-        if action in ("", url):
-            values.pop("csrfmiddlewaretoken", None)
-            return {k: v if len(v) > 1 else v[0] for k, v in values.items()}
-    raise AssertionError(f"no form posting to {url}")
-
-
 # --- The clinic's objects, made fresh for each example ---------------------------------
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
-def _iso(days: int) -> str:
-    return (_today() + datetime.timedelta(days=days)).isoformat()
-
-
-PATIENT = {
-    "first_name": "Ada",
-    "last_name": "Quill",
-    "preferred_name": "Addy",
-    "date_of_birth": "1980-04-25",
-    "sex": "female",
-    "phone": "(415) 555-0142",
-    "email": "ada.quill@example.com",
-    "address": "1 Main Street",
-    "emergency_contact_name": "Bo Quill",
-    "emergency_contact_relationship": "Brother",
-    "emergency_contact_phone": "415 555 0143",
-}
-
-STEP = {
-    1: {
-        "preferred_name": "Addy",
-        "phone": "(415) 555-0142",
-        "email": "ada.quill@example.com",
-        "address": "1 Main Street",
-        "emergency_contact_name": "Bo Quill",
-        "emergency_contact_relationship": "Brother",
-        "emergency_contact_phone": "415 555 0143",
-    },
-    2: {
-        "pain_types": ["neck_pain", "migraine"],
-        "headache_days": "8",
-        "pain_now": "7",
-        "pain_worst": "9",
-        "pain_locations": ["neck", "head"],
-        "pain_location_score_neck": "7",
-        "pain_location_score_shoulders": "4",
-        "months_with_pain": "18",
-        "onset": "gradual",
-        "cause": "repetitive_strain",
-        "triggers": ["stress", "screen_time"],
-        "pain_notes": "Worse in the evening.",
-    },
-    3: {
-        "psfs_activity_1": "Turning my head to drive",
-        "psfs_score_1": "3",
-        "psfs_activity_2": "Reading",
-        "psfs_score_2": "5",
-        "psfs_activity_3": "",
-        "psfs_score_3": "",
-    },
-    4: {
-        "medications-TOTAL_FORMS": "2",
-        "medications-INITIAL_FORMS": "0",
-        "medications-MIN_NUM_FORMS": "0",
-        "medications-MAX_NUM_FORMS": "30",
-        "medications-0-name": "Ibuprofen",
-        "medications-0-dose": "400 mg",
-        "medications-0-frequency": "twice a day",
-        "medications-0-for_pain": "on",
-        "medications-1-name": "Sertraline",
-        "medications-1-dose": "50 mg",
-        "medications-1-frequency": "",
-        "medications-1-DELETE": "",
-        "action": "next",
-    },
-    5: {
-        **SCREENING_NO,
-        "anticoagulants": "yes",
-        "pregnancy_weeks": "",
-        "health_notes": "Asthma.",
-        "previous_acupuncture": "yes",
-        "previous_acupuncture_notes": "It helped.",
-        "goals": "Drive without pain.",
-    },
-    6: {
-        "consent_to_treatment": "on",
-        "privacy_acknowledged": "on",
-        "signature_name": "Ada Quill",
-    },
-}
-IDENTITY = {k: PATIENT[k] for k in ("first_name", "last_name", "date_of_birth", "sex")}
 
 
 def _step_data(step: int, *, self_registered: bool) -> dict:
@@ -443,82 +346,6 @@ def _pending_registration() -> Intake:
         signature_name="Ada Quill",
         ip="203.0.113.9",
     )
-
-
-def _adverse_events(*rows: dict) -> dict:
-    data = {
-        "adverse_events-TOTAL_FORMS": str(len(rows)),
-        "adverse_events-INITIAL_FORMS": "0",
-        "adverse_events-MIN_NUM_FORMS": "0",
-        "adverse_events-MAX_NUM_FORMS": "20",
-    }
-    for n, row in enumerate(rows):
-        data.update({f"adverse_events-{n}-{k}": v for k, v in row.items()})
-    return data
-
-
-def _visit() -> dict:
-    """A complete session note, with an adverse event, as the form posts it."""
-    return {
-        "date": _iso(-1),
-        "pain_before": "6",
-        "pain_after": "3",
-        "points": "GB20 L, BL23, LI4",
-        "modalities": ["manual_needling", "electroacupuncture"],
-        "ea_frequency_hz": "4",
-        "ea_intensity": "moderate",
-        "needles_inserted": "12",
-        "needles_removed": "12",
-        "needle_count_explanation": "",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiffer after a long drive.",
-        "objective": "Tender at GB21 both sides.",
-        "range_of_motion": "Cervical rotation L 70°, R 45°.",
-        "assessment": "Tension-type pattern, improving.",
-        "plan_notes": "Weekly for three more visits.",
-        "pain_medication_doses": "3",
-        "headache_days": "6",
-        "safety_acknowledged": "on",
-        "action": "save",
-        **_adverse_events(
-            {
-                "kind": "bleeding",
-                "severity": "mild",
-                "causality": "certain",
-                "action_taken": "Pressure with cotton ball",
-                "notes": "Stopped within a minute",
-            }
-        ),
-    }
-
-
-def _treated_patient() -> Patient:
-    """A patient with a submitted intake (migraine, so headache days are asked)."""
-    patient = PatientFactory(date_of_birth=datetime.date(1980, 4, 25))
-    IntakeFactory(
-        patient=patient,
-        submitted=True,
-        pain_types=["migraine"],
-        headache_days=8,
-        goals="Fewer migraines.",
-    )
-    return patient
-
-
-def _plan_form(practitioner, **changes) -> dict:
-    return {
-        "practitioner": str(practitioner.pk),
-        "months_with_pain": "12",
-        "target_pain": "2",
-        "functional_goals": "Turn my head to reverse the car",
-        "pain_pattern": "Aching neck, worse after desk work",
-        "advice": ["exercise", "posture"],
-        "advice_notes": "Chin tucks twice a day.",
-        "referral_notes": "",
-        "review_date": _iso(42),
-        **changes,
-    }
 
 
 # --- The forms -----------------------------------------------------------------------
@@ -663,7 +490,7 @@ def _session_new(staff, client) -> Target:
     protocol = ProtocolFactory(points="GB21, LI4 R")
     return Target(
         f"/patients/{patient.code}/sessions/new/",
-        _visit(),
+        visit(),
         extra=("apply_protocol", "form_token", "adverse_events-1-kind"),
         record=protocol,  # nothing changes a protocol from here
     )
@@ -675,7 +502,7 @@ def _session_protocol_applied(staff, client) -> Target:
     protocol = ProtocolFactory(points="GB21, LI4 R")
     return Target(
         f"/patients/{patient.code}/sessions/new/",
-        {**_visit(), "apply_protocol": str(protocol.code)},
+        {**visit(), "apply_protocol": str(protocol.code)},
         record=protocol,
     )
 
@@ -685,7 +512,7 @@ def _session_edit(staff, client) -> Target:
         patient=_treated_patient(), created_by=staff["acupuncturist"], points="GB20"
     )
     url = f"/sessions/{session.code}/edit/"
-    return Target(url, {**_as_sent(client, url), **_visit()}, record=session)
+    return Target(url, {**_as_sent(client, url), **visit()}, record=session)
 
 
 def _session_sign(staff, client) -> Target:
@@ -732,7 +559,7 @@ def _plan_new(staff, client) -> Target:
     ProtocolFactory()
     return Target(
         f"/patients/{patient.code}/plan/new/",
-        _plan_form(staff["acupuncturist"]),
+        plan_form(staff["acupuncturist"]),
         extra=("protocols", "referrals"),
     )
 
@@ -740,7 +567,7 @@ def _plan_new(staff, client) -> Target:
 def _plan_edit(staff, client) -> Target:
     plan = make_plan(_treated_patient(), user=staff["acupuncturist"], months_with_pain=6)
     url = f"/plans/{plan.code}/edit/"
-    changes = _plan_form(staff["acupuncturist"], reason="Goals agreed again")
+    changes = plan_form(staff["acupuncturist"], reason="Goals agreed again")
     return Target(url, {**_as_sent(client, url), **changes}, record=plan)
 
 
@@ -773,7 +600,7 @@ def _appointment_book(staff, client) -> Target:
     return Target(
         f"/patients/{patient.code}/appointments/new/",
         {
-            "date": _iso(2),
+            "date": iso(2),
             "time": "10:30",
             "practitioner": str(staff["acupuncturist"].pk),
             "length_minutes": "45",
@@ -787,6 +614,16 @@ def _appointment_status(staff, client) -> Target:
         f"/appointments/{appointment.code}/status/",
         {"status": "cancelled", "reason": "Unwell"},
         record=appointment,
+    )
+
+
+def _audit_filter(staff, client) -> Target:
+    PatientFactory(created_by=staff["front_desk"])
+    return Target(
+        "/audit/",
+        {"event": "create", "date_from": iso(-30), "date_to": iso(0), "page": "1"},
+        method="get",
+        extra=("patient", "user"),
     )
 
 
@@ -883,12 +720,13 @@ FORMS = [
     Form("?q registration", "front_desk", _registration_search, examples=8, answer="page"),
     Form("?from booking", "front_desk", _booking_page, examples=6, answer="page"),
     Form("?next login", None, _login_page, examples=8, answer="page"),
+    Form("?date audit", "clinic_admin", _audit_filter, examples=12, answer="page"),
 ]
 
 
 @pytest.fixture
-def staff(front_desk, acupuncturist):
-    return {"front_desk": front_desk, "acupuncturist": acupuncturist}
+def staff(front_desk, acupuncturist, clinic_admin):
+    return {"front_desk": front_desk, "acupuncturist": acupuncturist, "clinic_admin": clinic_admin}
 
 
 @pytest.fixture(autouse=True)
@@ -962,6 +800,9 @@ def test_junk_in_any_field_is_refused_or_kept_escaped_never_a_server_error(form,
 # each field is cleaned on its own, so one request tries them all.
 EVERY_FIELD = [
     "\x00",
+    # Dates at the calendar's limits, in every date field and filter.
+    "9999-12-31",
+    "0001-01-01",
     str(2**63),
     SCRIPT,
     IMG,
@@ -1089,7 +930,7 @@ def test_payloads_stored_through_every_form_come_back_escaped_on_every_page(
         desk,
         f"/patients/{patient.code}/appointments/new/",
         {
-            "date": _iso(2),
+            "date": iso(2),
             "time": "10:30",
             "practitioner": str(acupuncturist.pk),
             "length_minutes": "45",
@@ -1103,26 +944,26 @@ def test_payloads_stored_through_every_form_come_back_escaped_on_every_page(
     # The acupuncturist: a protocol, sessions, an addendum, a plan and its decisions.
     _sent(needles, "/protocols/new/", _texts(PROTOCOL, ["name", "description"]))
     notes = ["subjective", "objective", "range_of_motion", "assessment", "plan_notes"]
-    visit = _texts(_visit(), notes)
-    visit["adverse_events-0-action_taken"] = visit["adverse_events-0-notes"] = STORED
+    note = _texts(visit(), notes)
+    note["adverse_events-0-action_taken"] = note["adverse_events-0-notes"] = STORED
     new_session = f"/patients/{patient.code}/sessions/new/"
-    _sent(needles, new_session, {**visit, "date": _iso(-14), "action": "sign"})
+    _sent(needles, new_session, {**note, "date": iso(-14), "action": "sign"})
     signed = TreatmentSession.objects.get(patient=patient, status="signed")
     _sent(needles, f"/sessions/{signed.code}/addenda/", {"text": STORED})
-    _sent(needles, new_session, {**visit, "date": _iso(-7), "needles_removed": "11"})
+    _sent(needles, new_session, {**note, "date": iso(-7), "needles_removed": "11"})
     draft = TreatmentSession.objects.filter(patient=patient, status="draft").get()
     discarded = TreatmentSessionFactory(patient=patient, created_by=acupuncturist)
     _sent(needles, f"/sessions/{discarded.code}/discard/", {"reason": STORED})
 
     plan_texts = ["functional_goals", "pain_pattern", "advice_notes", "referral_notes"]
-    _sent(needles, f"/patients/{patient.code}/plan/new/", _texts(_plan_form(acupuncturist), []))
+    _sent(needles, f"/patients/{patient.code}/plan/new/", _texts(plan_form(acupuncturist), []))
     first = patient.plans.get()
     _sent(needles, f"/plans/{first.code}/close/", {"status": "discontinued", "reason": STORED})
-    plan_form = _texts(_plan_form(acupuncturist), plan_texts)
-    _sent(needles, f"/patients/{patient.code}/plan/new/", plan_form)
+    plan_details = _texts(plan_form(acupuncturist), plan_texts)
+    _sent(needles, f"/patients/{patient.code}/plan/new/", plan_details)
     plan = patient.plans.get(status="active")
     edit = f"/plans/{plan.code}/edit/"
-    _sent(needles, edit, {**_as_sent(needles, edit), **plan_form, "reason": STORED})
+    _sent(needles, edit, {**_as_sent(needles, edit), **plan_details, "reason": STORED})
     for kind, extra in (("override", {"rung": "monthly"}), ("hold", {})):
         data = {"kind": kind, f"{kind}-kind": kind, f"{kind}-reason": STORED}
         data.update({f"{kind}-{k}": v for k, v in extra.items()})
@@ -1157,7 +998,7 @@ def test_a_plan_ticking_an_id_beyond_64_bits_is_refused_not_a_server_error(
     if page == "edit":
         plan = make_plan(patient, user=acupuncturist, months_with_pain=6)
         url = f"/plans/{plan.code}/edit/"
-    data = _plan_form(acupuncturist, reason="Checked", **{name: [str(2**63)]})
+    data = plan_form(acupuncturist, reason="Checked", **{name: [str(2**63)]})
     if page == "edit":
         data = {**_as_sent(client, url), **data}
     rows = _clinic_rows()

@@ -23,15 +23,15 @@ from types import SimpleNamespace
 import pytest
 from auditlog.models import LogEntryManager
 from django.apps import apps
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from acuclinic import roles
 from acuclinic.concurrency import EditConflict
+from acuclinic.models import BackupCodeDevice
 from intake.forms import PatientForm
 from intake.models import Intake, Patient
 from intake.services import intake_save_step, patient_update
@@ -430,13 +430,11 @@ def _at_the_same_moment(monkeypatch, service_module: str, *saves):
 
 
 # Two connections at once need committed rows: a transactional test, whose database
-# is emptied afterwards. Naming every app (available_apps) makes that flush
-# TRUNCATE ... CASCADE, which PostgreSQL needs while django-auditlog's own, unused
-# auditlog_logentry table points at content types and users (a plain
-# `manage.py flush` fails there). The roles are left out: the flush takes them too.
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite lets one writer in at a time anyway"
-)
+# is emptied afterwards (on both databases: SQLite's test database is a file, as in
+# use). Naming every app (available_apps) makes that flush TRUNCATE ... CASCADE,
+# which PostgreSQL needs while django-auditlog's own, unused auditlog_logentry table
+# points at content types and users (a plain `manage.py flush` fails there). The
+# roles are left out: the flush takes them too.
 committed = pytest.mark.django_db(
     transaction=True, available_apps=[config.name for config in apps.get_app_configs()]
 )
@@ -447,7 +445,6 @@ def _demographics_form_data(patient, **typed) -> dict:
     return {name: getattr(patient, name) for name in PatientForm.Meta.fields} | typed
 
 
-@needs_postgresql
 @committed
 def test_two_demographics_saves_at_the_same_moment_never_both_go_through(monkeypatch):
     desk_a, desk_b = UserFactory(username="desk_a"), UserFactory(username="desk_b")
@@ -473,7 +470,6 @@ def test_two_demographics_saves_at_the_same_moment_never_both_go_through(monkeyp
     assert [change.field for change in outcomes[refused].changes] == [["Phone", "Email"][saved]]
 
 
-@needs_postgresql
 @committed
 def test_two_plan_saves_at_the_same_moment_never_both_go_through(monkeypatch):
     first = PractitionerProfileFactory(user__username="needles_a", user__role=None).user
@@ -1011,7 +1007,7 @@ def test_turning_on_two_factor_that_fails_leaves_it_off(front_desk, monkeypatch)
     client.post("/accounts/login/", {"username": front_desk.username, "password": TEST_PASSWORD})
     assert client.get("/accounts/two-factor/setup/").status_code == 200
     device = TOTPDevice.objects.get(user=front_desk)
-    _after_first_rows(monkeypatch, "acuclinic.two_factor.StaticToken.objects.bulk_create")
+    _after_first_rows(monkeypatch, "acuclinic.services.BackupCode.objects.bulk_create")
 
     response = client.post(
         "/accounts/two-factor/setup/", {"otp_token": TOTP(device.bin_key).token()}
@@ -1021,7 +1017,7 @@ def test_turning_on_two_factor_that_fails_leaves_it_off(front_desk, monkeypatch)
     assert response.exc_info[0] is Boom
     device.refresh_from_db()
     assert not device.confirmed
-    assert not StaticDevice.objects.filter(user=front_desk).exists()
+    assert not BackupCodeDevice.objects.filter(user=front_desk).exists()
 
 
 # --- The failure injection works ------------------------------------------------------

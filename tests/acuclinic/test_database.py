@@ -19,3 +19,17 @@ def test_postgresql_connections_come_from_the_psycopg_pool():
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite run only")
+def test_sqlite_is_set_up_for_several_requests_at_once():
+    # The race tests (tests/test_races.py) show what this buys; here, that it is on.
+    connection.ensure_connection()
+    assert connection.transaction_mode == "IMMEDIATE"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 20_000
+    # A file, not memory: two threads' connections meet as two requests would.
+    assert not connection.is_in_memory_db()

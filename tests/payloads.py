@@ -1,0 +1,199 @@
+"""Valid form data as the browser sends it, shared by the tests that post forms.
+
+Each builder returns a complete, valid payload; tests override the fields they are
+about. `as_sent` reads a page's own form instead, hidden fields (versions, form
+tokens) included.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from intake.models import Patient
+from tests.browser_forms import PostForms
+from tests.factories import SCREENING_NO, IntakeFactory, PatientFactory
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def iso(days: int) -> str:
+    return (today() + datetime.timedelta(days=days)).isoformat()
+
+
+def as_sent(client, url: str) -> dict:
+    """What the browser sends back from the page's own form (hidden fields included)."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    for action, values in PostForms(response.content.decode()).forms:
+        if action in ("", url):
+            values.pop("csrfmiddlewaretoken", None)
+            return {k: v if len(v) > 1 else v[0] for k, v in values.items()}
+    raise AssertionError(f"no form posting to {url}")
+
+
+PATIENT = {
+    "first_name": "Ada",
+    "last_name": "Quill",
+    "preferred_name": "Addy",
+    "date_of_birth": "1980-04-25",
+    "sex": "female",
+    "phone": "(415) 555-0142",
+    "email": "ada.quill@example.com",
+    "address": "1 Main Street",
+    "emergency_contact_name": "Bo Quill",
+    "emergency_contact_relationship": "Brother",
+    "emergency_contact_phone": "415 555 0143",
+}
+
+# Each intake step's answers.
+STEP = {
+    1: {
+        "preferred_name": "Addy",
+        "phone": "(415) 555-0142",
+        "email": "ada.quill@example.com",
+        "address": "1 Main Street",
+        "emergency_contact_name": "Bo Quill",
+        "emergency_contact_relationship": "Brother",
+        "emergency_contact_phone": "415 555 0143",
+    },
+    2: {
+        "pain_types": ["neck_pain", "migraine"],
+        "headache_days": "8",
+        "pain_now": "7",
+        "pain_worst": "9",
+        "pain_locations": ["neck", "head"],
+        "pain_location_score_neck": "7",
+        "pain_location_score_shoulders": "4",
+        "months_with_pain": "18",
+        "onset": "gradual",
+        "cause": "repetitive_strain",
+        "triggers": ["stress", "screen_time"],
+        "pain_notes": "Worse in the evening.",
+    },
+    3: {
+        "psfs_activity_1": "Turning my head to drive",
+        "psfs_score_1": "3",
+        "psfs_activity_2": "Reading",
+        "psfs_score_2": "5",
+        "psfs_activity_3": "",
+        "psfs_score_3": "",
+    },
+    4: {
+        "medications-TOTAL_FORMS": "2",
+        "medications-INITIAL_FORMS": "0",
+        "medications-MIN_NUM_FORMS": "0",
+        "medications-MAX_NUM_FORMS": "30",
+        "medications-0-name": "Ibuprofen",
+        "medications-0-dose": "400 mg",
+        "medications-0-frequency": "twice a day",
+        "medications-0-for_pain": "on",
+        "medications-1-name": "Sertraline",
+        "medications-1-dose": "50 mg",
+        "medications-1-frequency": "",
+        "medications-1-DELETE": "",
+        "action": "next",
+    },
+    5: {
+        **SCREENING_NO,
+        "anticoagulants": "yes",
+        "pregnancy_weeks": "",
+        "health_notes": "Asthma.",
+        "previous_acupuncture": "yes",
+        "previous_acupuncture_notes": "It helped.",
+        "goals": "Drive without pain.",
+    },
+    6: {
+        "consent_to_treatment": "on",
+        "privacy_acknowledged": "on",
+        "signature_name": "Ada Quill",
+    },
+}
+IDENTITY = {k: PATIENT[k] for k in ("first_name", "last_name", "date_of_birth", "sex")}
+
+
+def adverse_events(*rows: dict) -> dict:
+    data = {
+        "adverse_events-TOTAL_FORMS": str(len(rows)),
+        "adverse_events-INITIAL_FORMS": "0",
+        "adverse_events-MIN_NUM_FORMS": "0",
+        "adverse_events-MAX_NUM_FORMS": "20",
+    }
+    for n, row in enumerate(rows):
+        data.update({f"adverse_events-{n}-{k}": v for k, v in row.items()})
+    return data
+
+
+def visit() -> dict:
+    """A complete session note, with an adverse event, as the form posts it."""
+    return {
+        "date": iso(-1),
+        "pain_before": "6",
+        "pain_after": "3",
+        "points": "GB20 L, BL23, LI4",
+        "modalities": ["manual_needling", "electroacupuncture"],
+        "ea_frequency_hz": "4",
+        "ea_intensity": "moderate",
+        "needles_inserted": "12",
+        "needles_removed": "12",
+        "needle_count_explanation": "",
+        "retention_minutes": "25",
+        "position": "prone",
+        "subjective": "Neck stiffer after a long drive.",
+        "objective": "Tender at GB21 both sides.",
+        "range_of_motion": "Cervical rotation L 70°, R 45°.",
+        "assessment": "Tension-type pattern, improving.",
+        "plan_notes": "Weekly for three more visits.",
+        "pain_medication_doses": "3",
+        "headache_days": "6",
+        "safety_acknowledged": "on",
+        "action": "save",
+        **adverse_events(
+            {
+                "kind": "bleeding",
+                "severity": "mild",
+                "causality": "certain",
+                "action_taken": "Pressure with cotton ball",
+                "notes": "Stopped within a minute",
+            }
+        ),
+    }
+
+
+def treated_patient() -> Patient:
+    """A patient with a submitted intake (migraine, so headache days are asked)."""
+    patient = PatientFactory(date_of_birth=datetime.date(1980, 4, 25))
+    IntakeFactory(
+        patient=patient,
+        submitted=True,
+        pain_types=["migraine"],
+        headache_days=8,
+        goals="Fewer migraines.",
+    )
+    return patient
+
+
+def plan_form(practitioner, **changes) -> dict:
+    return {
+        "practitioner": str(practitioner.pk),
+        "months_with_pain": "12",
+        "target_pain": "2",
+        "functional_goals": "Turn my head to reverse the car",
+        "pain_pattern": "Aching neck, worse after desk work",
+        "advice": ["exercise", "posture"],
+        "advice_notes": "Chin tucks twice a day.",
+        "referral_notes": "",
+        "review_date": iso(42),
+        **changes,
+    }
+
+
+def booking(practitioner, *, days_ahead: int = 2, time: str = "10:30", **changes) -> dict:
+    return {
+        "date": iso(days_ahead),
+        "time": time,
+        "practitioner": str(practitioner.pk),
+        "length_minutes": "45",
+        **changes,
+    }
