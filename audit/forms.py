@@ -1,5 +1,6 @@
 from django import forms
 
+from acuclinic.forms import FilterDateField
 from audit.models import AuditEntry
 
 
@@ -13,12 +14,8 @@ class AuditFilterForm(forms.Form):
     event = forms.ChoiceField(
         required=False, choices=[("", "Any")] + list(AuditEntry.Event.choices), label="Event"
     )
-    date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = FilterDateField(label="From")
+    date_to = FilterDateField(label="To")
 
     def clean(self):
         data = super().clean()

@@ -288,6 +288,9 @@ def test_the_date_range_includes_both_days_whole_in_the_clinics_time_zone(
         ({"date_from": "2025-03-12", "date_to": "2025-03-10"}, "date_to", "before the start"),
         ({"date_from": "2025-13-01"}, "date_from", "valid date"),
         ({"date_to": "yesterday"}, "date_to", "valid date"),
+        # A date the calendar has but no record could (9999-12-31 plus a day overflowed).
+        ({"date_to": "9999-12-31"}, "date_to", "between 1900 and 2199"),
+        ({"date_from": "0001-01-01"}, "date_from", "between 1900 and 2199"),
         ({"event": "hacked"}, "event", "valid choice"),
     ],
 )
