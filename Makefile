@@ -35,7 +35,7 @@ test: lint test-sqlite test-postgres
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -c pyproject.toml -r acuclinic intake sessions plans audit
+	$(BIN)/bandit -q -c pyproject.toml -r acuclinic core audit accounts intake sessions plans clinic
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.installed-dev

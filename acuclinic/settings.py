@@ -58,11 +58,17 @@ ALLOWED_HOSTS = env.list(
 check_production_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# The project's apps, in their layers (CONTRIBUTING.md): each may import those
+# above it in this list, never those below.
 INSTALLED_APPS = [
-    "acuclinic",
+    "core",
+    # Before auditlog: its own `auditlogflush` command is replaced by one that refuses.
+    "audit",
+    "accounts",  # app label "acuclinic"
     "intake",
     "sessions.apps.TreatmentSessionsConfig",
     "plans",
+    "clinic",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,8 +78,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    # Before auditlog: its own `auditlogflush` command is replaced by one that refuses.
-    "audit",
     "auditlog",
     "axes",
     "django_otp",
@@ -86,16 +90,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "acuclinic.middleware.NoStoreMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the timeouts, which leave a message for the login page.
     "django.contrib.messages.middleware.MessageMiddleware",
-    "acuclinic.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "acuclinic.middleware.TwoFactorMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -121,7 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "acuclinic.context_processors.clinic",
+                "core.context_processors.clinic",
             ],
         },
     },
@@ -171,10 +175,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-CSRF_FAILURE_VIEW = "acuclinic.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "clinic:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -218,7 +222,7 @@ if env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Sessions. A session ends after SESSION_IDLE_MINUTES without a request, and in
-# any case SESSION_MAX_HOURS after the login (acuclinic.middleware). Cookies last
+# any case SESSION_MAX_HOURS after the login (accounts.middleware). Cookies last
 # no longer than the browser.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
@@ -233,7 +237,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "acuclinic.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # the audit trail records logins and logouts
 
@@ -296,18 +300,18 @@ CLIENT_IP_META_KEY = env.str("DJANGO_CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
 # Rate limits on the public intake pages, per client address. The counts must be
 # shared by every app process and added atomically: by default they are rows in the
-# app's own database (acuclinic.ratelimit); DJANGO_RATELIMIT_CACHE_URL may point at
+# app's own database (core.ratelimit); DJANGO_RATELIMIT_CACHE_URL may point at
 # Redis or Memcached instead.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": (
         env.cache_url("DJANGO_RATELIMIT_CACHE_URL")
         if env.str("DJANGO_RATELIMIT_CACHE_URL", default="")
-        else {"BACKEND": "acuclinic.ratelimit.DatabaseCounterCache"}
+        else {"BACKEND": "core.ratelimit.DatabaseCounterCache"}
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"
-RATELIMIT_IP_META_KEY = "acuclinic.net.client_ip"
+RATELIMIT_IP_META_KEY = "core.net.client_ip"
 # Requests to an intake link per address (a patient uses 2-3 per step).
 INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="60/m")
 # New self-registration intakes per address (a waiting room may share one address).
@@ -315,7 +319,7 @@ INTAKE_START_RATE_LIMIT = env.str("INTAKE_START_RATE_LIMIT", default="20/h")
 
 # Application logs carry no patient data: requests are logged by path only, and
 # paths carry opaque codes, never names. Link tokens (intake, check-in) are redacted
-# from every record (acuclinic.logging). Django's own loggers send to the same
+# from every record (core.logs). Django's own loggers send to the same
 # filtered handler. A refused request (403) is one line from the audit middleware,
 # not Django's traceback.
 _LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
@@ -323,8 +327,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "redact_intake_tokens": {"()": "acuclinic.logging.RedactIntakeTokens"},
-        "drop_djangos_refusal_lines": {"()": "acuclinic.logging.DropDjangosRefusalLines"},
+        "redact_intake_tokens": {"()": "core.logs.RedactIntakeTokens"},
+        "drop_djangos_refusal_lines": {"()": "core.logs.DropDjangosRefusalLines"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_intake_tokens"]},

@@ -1,40 +1,16 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+"""The project's URLs: each app's own, and the admin."""
 
-from acuclinic import two_factor, views
-from acuclinic.forms import LoginForm
+from django.contrib import admin
+from django.urls import include, path
 
 admin.site.site_header = "AcuClinic administration"
 admin.site.site_title = "AcuClinic admin"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path("accounts/two-factor/", two_factor.manage, name="otp_manage"),
-    path("accounts/two-factor/verify/", two_factor.verify, name="otp_verify"),
-    path("accounts/two-factor/setup/", two_factor.setup, name="otp_setup"),
-    path("accounts/two-factor/backup-codes/", two_factor.new_backup_codes, name="otp_backup_codes"),
-    path("accounts/two-factor/off/", two_factor.turn_off, name="otp_turn_off"),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("clinic.urls")),
     path("", include("intake.urls")),
     path("", include("sessions.urls")),
     path("", include("plans.urls")),
-    path("", include("audit.urls")),
 ]

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 
 from audit.models import AuditEntry
+from core.concurrency import EditConflict
 
 # Bookkeeping fields: never shown as a change.
 QUIET_FIELDS = {"version", "updated_at", "updated_by"}
@@ -80,3 +81,13 @@ def _label(obj, name: str) -> str:
         return str(obj._meta.get_field(name).verbose_name).capitalize()
     except FieldDoesNotExist:  # a field since removed keeps its raw name
         return name
+
+
+def check_version(locked, expected: int, fields) -> None:
+    """Raise EditConflict unless `locked` (a row locked for update) is at `expected`.
+
+    The conflict lists the changes made since to `fields` (the form's), read back
+    from the trail, so the editor sees who changed what.
+    """
+    if locked.version != expected:
+        raise EditConflict(locked.version, changes_since(locked, expected, fields))

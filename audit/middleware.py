@@ -3,8 +3,8 @@ import logging
 from auditlog.middleware import AuditlogMiddleware
 from django.core.exceptions import PermissionDenied
 
-from acuclinic.logging import REFUSAL_REASON, redact
 from audit.trail import Event, client_address, record
+from core.logs import REFUSAL_REASON, redact
 
 logger = logging.getLogger("acuclinic.refused")
 
@@ -12,7 +12,7 @@ logger = logging.getLogger("acuclinic.refused")
 class AuditContextMiddleware(AuditlogMiddleware):
     """auditlog's actor and address for every change, plus refused requests.
 
-    The address is the one the rest of the app trusts (acuclinic.net.client_ip),
+    The address is the one the rest of the app trusts (core.net.client_ip),
     not a client-supplied X-Forwarded-For. Every 403, whichever code refused it
     (a role check, CSRF), is recorded with the path (link tokens redacted), never
     the query string, and logged as one line: path, user and reason.

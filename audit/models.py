@@ -9,7 +9,7 @@ lockouts and refused requests. Entries are never edited or deleted by the app.
 from auditlog.models import AbstractLogEntry
 from django.db import models
 
-from acuclinic.logging import redact
+from core.logs import redact
 
 
 class AuditEntry(AbstractLogEntry):

@@ -2,8 +2,8 @@
 
 from django.contrib.contenttypes.models import ContentType
 
-from acuclinic.net import UNKNOWN, client_ip
 from audit.models import AuditEntry
+from core.net import UNKNOWN, client_ip
 
 Event = AuditEntry.Event
 

@@ -60,8 +60,8 @@ def setup(args) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    from acuclinic import roles
-    from acuclinic.models import PractitionerProfile, User
+    from accounts import roles
+    from accounts.models import PractitionerProfile, User
     from intake.models import SCREENING_QUESTIONS, Intake, Patient
     from intake.services import invitation_create
     from plans.services import plan_create

@@ -6,7 +6,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
-from acuclinic.concurrency import VersionField
+from core.concurrency import VersionField
 from intake.models import Patient
 from intake.phone import normalise_phone
 

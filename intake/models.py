@@ -137,7 +137,7 @@ class Patient(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    # Counts saves of the demographics; an edit form carries it (acuclinic.concurrency).
+    # Counts saves of the demographics; an edit form carries it (core.concurrency).
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

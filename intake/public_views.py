@@ -2,7 +2,7 @@
 
 The token in the URL is the only key. Each request looks the link up by the hash
 of its token; a link reaches exactly one intake. Pages are never cached, and the
-token is redacted from logs (acuclinic.logging).
+token is redacted from logs (core.logs).
 """
 
 import functools
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from acuclinic.net import UNKNOWN, client_ip
+from core.net import UNKNOWN, client_ip
 from intake.models import Intake, IntakeInvitation
 from intake.services import (
     IntakeClosed,

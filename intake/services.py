@@ -9,9 +9,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from acuclinic.concurrency import check_version, hold_lock
-from acuclinic.models import User
+from accounts.models import User
+from audit.history import check_version
 from audit.trail import record_children, row_texts
+from core.concurrency import hold_lock
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -33,6 +34,20 @@ _ARCHIVE_FIELDS = [
     "updated_by",
     "updated_at",
 ]
+
+
+class ChartArchived(Exception):
+    """The chart is archived: nothing new is added to it until it is restored."""
+
+    def __init__(self, message="This chart is archived. Restore it first."):
+        super().__init__(message)
+
+
+def refuse_archived(patient: Patient, message: str | None = None) -> None:
+    """Raise ChartArchived for an archived chart (the caller has the row locked or
+    fresh from the database)."""
+    if patient.is_archived:
+        raise ChartArchived(*([message] if message else []))
 
 
 class PossibleDuplicate(Exception):
@@ -153,14 +168,16 @@ def invitation_for_token(token: str) -> IntakeInvitation | None:
 
 @transaction.atomic
 def invitation_create(*, patient: Patient, created_by: User) -> tuple[IntakeInvitation, str]:
-    """A new intake link for the patient; the previous one stops working.
+    """A new intake link for the patient; the previous one stops working. Refused
+    (ChartArchived) for an archived chart.
 
     Returns the link and its token. The token is not stored: it is shown (and
     emailed) once, and a lost link is replaced by making a new one.
     """
     # One open link per patient: creating two at once waits here instead of
     # failing on the unique constraint.
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    refuse_archived(locked, "This chart is archived: restore it before sending an intake link.")
     now = timezone.now()
     _revoke_open_links(patient, revoked_by=created_by, at=now)
     token = _new_token()

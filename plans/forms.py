@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from acuclinic.concurrency import VersionField
+from core.concurrency import VersionField
 from plans import cadence
 from plans.models import Advice, Appointment, Plan, PlanDecision, ReferralContact
 from plans.selectors import practitioners

@@ -146,7 +146,7 @@ class Plan(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    # Counts edits of the details; the edit form carries it (acuclinic.concurrency).
+    # Counts edits of the details; the edit form carries it (core.concurrency).
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from acuclinic.models import User
+from accounts.models import User
 from intake.models import Intake, Patient
 from plans import cadence
 from plans.models import Appointment, Plan, PlanDecision

@@ -10,8 +10,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from acuclinic.concurrency import check_version
-from acuclinic.models import User
+from accounts.models import User
+from audit.history import check_version
 from intake.models import Patient
 from plans import cadence
 from plans.models import Appointment, Plan, PlanDecision, PlanEvent, PlanSession

@@ -12,9 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from icalendar import Calendar, Event
 
-from acuclinic.concurrency import EditConflict, rebind_at
 from audit.models import AuditEntry
 from audit.trail import record_read
+from core.concurrency import EditConflict, rebind_at
 from intake.access import get_patient_for
 from intake.models import Patient
 from plans.forms import (
@@ -351,7 +351,7 @@ def appointment_create_view(request, code):
     patient = get_patient_for(request.user, code)
     if patient.is_archived:
         messages.error(request, "This chart is archived. Restore it before booking.")
-        return redirect("intake:patient_detail", code=patient.code)
+        return redirect("clinic:patient_detail", code=patient.code)
     plan = active_plan(patient)
     back = "worklist" if request.GET.get("from") == "worklist" else "chart"
     form = AppointmentForm(
@@ -378,7 +378,7 @@ def appointment_create_view(request, code):
             )
             if back == "worklist":
                 return redirect("plans:due_list")
-            return redirect("intake:patient_detail", code=patient.code)
+            return redirect("clinic:patient_detail", code=patient.code)
     return render(
         request,
         "plans/appointment_form.html",
@@ -425,7 +425,7 @@ def appointment_status_view(request, code):
                 f"Visit of {timezone.localtime(appointment.starts_at):%-d %B, %H:%M} marked "
                 f"{appointment.get_status_display().lower()}.",
             )
-    return redirect("intake:patient_detail", code=appointment.patient.code)
+    return redirect("clinic:patient_detail", code=appointment.patient.code)
 
 
 @require_safe

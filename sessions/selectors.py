@@ -78,3 +78,12 @@ def chart_sessions(patient: Patient, intake: Intake | None, page_number) -> dict
         if finding.rule == Rule.BLEEDING_RISK
     ]
     return {"show_sessions": True, "sessions_page": page, "session_cautions": cautions}
+
+
+def stale_drafts(user, *, limit: int) -> list[TreatmentSession]:
+    """The user's drafts left unsigned for over a day, oldest first, at most `limit`."""
+    return list(
+        TreatmentSession.objects.stale_drafts(user=user)
+        .select_related("patient")
+        .order_by("created_at")[:limit]
+    )

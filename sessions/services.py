@@ -9,10 +9,9 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from acuclinic.models import PractitionerProfile, User
+from accounts.models import PractitionerProfile, User
 from audit.trail import record_children, row_texts
 from intake.models import Patient
-from plans.services import plan_session_signed
 from sessions import points as point_codes
 from sessions.models import (
     NOTE_FIELDS,
@@ -25,6 +24,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.safety import Finding, Screening, check_session, refusals, to_acknowledge
+from sessions.signals import session_signed
 
 ADVERSE_EVENT_FIELDS = ("kind", "severity", "causality", "action_taken", "notes")
 
@@ -204,7 +204,8 @@ def session_sign(
 ) -> TreatmentSession:
     """Sign the note: from now on it is read-only. Raises SigningRefused with every reason.
 
-    The patient's active plan counts the session and replays its cadence.
+    The patient's active plan counts the session and replays its cadence (the
+    plans app receives `session_signed`, in this transaction).
     """
     session = _lock(session)
     problems = signing_problems(session, user=user, screening=screening)
@@ -214,7 +215,7 @@ def session_sign(
     session.signed_at = timezone.now()
     session.signed_by = user
     session.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
-    plan_session_signed(session=session, user=user)
+    session_signed.send(sender=TreatmentSession, session=session, user=user)
     return session
 
 

@@ -209,7 +209,7 @@ def session_create_view(request, code):
     patient = get_patient_for(request.user, code)
     if patient.is_archived:
         messages.error(request, "This chart is archived. Restore it before logging a session.")
-        return redirect("intake:patient_detail", code=patient.code)
+        return redirect("clinic:patient_detail", code=patient.code)
     return _session_form(request, patient=patient, session=None)
 
 
@@ -307,7 +307,7 @@ def session_discard_view(request, code):
             messages.error(request, str(refused))
             return redirect("treatment_sessions:session_detail", code=session.code)
         messages.success(request, "Draft discarded. It stays on record, marked discarded.")
-        return redirect("intake:patient_detail", code=session.patient.code)
+        return redirect("clinic:patient_detail", code=session.patient.code)
     refusal = edit_refusal(session, request.user)
     if refusal:
         messages.error(request, refusal)

@@ -6,8 +6,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
-from acuclinic import roles
-from acuclinic.middleware import NEEDS_OTP
+from accounts import roles
+from accounts.middleware import NEEDS_OTP
 from tests.ci import in_ci
 from tests.factories import PatientFactory, PractitionerProfileFactory, UserFactory
 

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from acuclinic.models import PractitionerProfile, User
+from accounts.models import PractitionerProfile, User
 from intake.models import Intake, Patient
 from plans.models import Appointment, ReferralContact
 from plans.services import plan_create

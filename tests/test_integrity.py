@@ -29,9 +29,9 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from acuclinic import roles
-from acuclinic.concurrency import EditConflict
-from acuclinic.models import BackupCodeDevice
+from accounts import roles
+from accounts.models import BackupCodeDevice
+from core.concurrency import EditConflict
 from intake.forms import PatientForm
 from intake.models import Intake, Patient
 from intake.services import intake_save_step, patient_update
@@ -1007,7 +1007,7 @@ def test_turning_on_two_factor_that_fails_leaves_it_off(front_desk, monkeypatch)
     client.post("/accounts/login/", {"username": front_desk.username, "password": TEST_PASSWORD})
     assert client.get("/accounts/two-factor/setup/").status_code == 200
     device = TOTPDevice.objects.get(user=front_desk)
-    _after_first_rows(monkeypatch, "acuclinic.services.BackupCode.objects.bulk_create")
+    _after_first_rows(monkeypatch, "accounts.services.BackupCode.objects.bulk_create")
 
     response = client.post(
         "/accounts/two-factor/setup/", {"otp_token": TOTP(device.bin_key).token()}

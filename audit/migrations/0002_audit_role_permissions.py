@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from acuclinic.roles import grant_operation
+from core.permissions import grant_operation
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from acuclinic.roles import grant_operation
+from core.permissions import grant_operation
 
 ROLE_PERMISSIONS = {
     "Clinic admin": [

@@ -4,7 +4,7 @@ trail's paths before paths were redacted on save."""
 from django.db import migrations
 from django.db.models import Q
 
-from acuclinic.logging import TOKEN_PATH_PREFIXES, redact
+from core.logs import TOKEN_PATH_PREFIXES, redact
 
 
 def redact_stored_paths(apps, schema_editor):

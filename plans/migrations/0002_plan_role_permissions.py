@@ -8,7 +8,7 @@ referral directory (in /admin/); acupuncturists pick from it.
 
 from django.db import migrations
 
-from acuclinic.roles import grant_role_permissions, revoke_role_permissions
+from core.permissions import grant_role_permissions, revoke_role_permissions
 
 ROLE_PERMISSIONS = {
     "Front desk": [

@@ -7,7 +7,7 @@ session page and no clinical content.
 
 from django.db import migrations
 
-from acuclinic.roles import grant_role_permissions, revoke_role_permissions
+from core.permissions import grant_role_permissions, revoke_role_permissions
 
 ROLE_PERMISSIONS = {
     "Acupuncturist": [

@@ -173,7 +173,7 @@ def _server_error(c):
     def broken(*args, **kwargs):
         raise RuntimeError("the worklist is broken")
 
-    c.monkeypatch.setattr("acuclinic.views.worklist_counts", broken)
+    c.monkeypatch.setattr("clinic.views.worklist_counts", broken)
     client = _as(c.front_desk)
     client.raise_request_exception = False
     return client.get("/")

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from acuclinic import roles
-from acuclinic.models import User
+from accounts import roles
+from accounts.models import User
 from audit.models import AuditEntry
 from intake.models import Intake, IntakeInvitation, Patient
 from plans.models import Appointment, Plan, PlanDecision

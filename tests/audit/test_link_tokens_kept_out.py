@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from acuclinic.logging import TOKEN_PATH_PREFIXES, TOKENLESS_SEGMENTS, redact
 from audit.models import AuditEntry
+from core.logs import TOKEN_PATH_PREFIXES, TOKENLESS_SEGMENTS, redact
 from tests.factories import PatientFactory, make_invitation
 
 pytestmark = pytest.mark.django_db

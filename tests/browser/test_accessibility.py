@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from acuclinic import roles
+from accounts import roles
 from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, type_login
 from tests.factories import (
     TEST_PASSWORD,

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from acuclinic import roles
+from accounts import roles
 from intake.models import IntakeInvitation, Patient
 from plans.models import Appointment
 from tests.browser.conftest import PHONE, assert_accessible, type_login

@@ -27,7 +27,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from acuclinic.logging import RedactIntakeTokens, redact
+from core.logs import RedactIntakeTokens, redact
 from intake.models import SCREENING_QUESTIONS, Intake, IntakeInvitation, Patient
 from intake.services import intake_save_step, invitation_revoke, token_hash
 from tests.factories import SCREENING_NO, IntakeFactory, PatientFactory, make_invitation
@@ -653,7 +653,7 @@ def test_the_hourly_start_limit_holds_for_the_whole_hour(client, settings):
     clock = Clock()
     with (
         mock.patch.object(django_ratelimit.core, "time", clock),
-        mock.patch("acuclinic.ratelimit._now", clock.tz_now),
+        mock.patch("core.ratelimit._now", clock.tz_now),
     ):
         if django_ratelimit.core._get_window("127.0.0.1", 3600) - clock.now < 15 * 60:
             clock.now += 20 * 60  # start early in an hour's window
@@ -871,7 +871,7 @@ def fail_to_email_a_link(desk_client, patient, caplog):
     refused = smtplib.SMTPRecipientsRefused({patient.email: (550, b"5.1.1 No such user")})
     with (
         caplog.at_level(logging.DEBUG),
-        mock.patch("intake.views.invitation_send_email", side_effect=refused),
+        mock.patch("clinic.views.invitation_send_email", side_effect=refused),
     ):
         response = desk_client.post(
             f"/patients/{patient.code}/intake-invitations/", {"send_email": "1"}

@@ -145,7 +145,7 @@ class TestTheWholeFlow:
 
         staff = Client()
         staff.force_login(acupuncturist)
-        chart = staff.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+        chart = staff.get(reverse("clinic:patient_detail", kwargs={"code": patient.code}))
         assert b'data-intake-status="submitted"' in chart.content
         assert b"Sertraline" in chart.content
         response = staff.post(reverse("intake:intake_review", kwargs={"code": intake.code}))

@@ -192,7 +192,7 @@ def test_a_user_without_a_role_cannot_see_the_intake_card_on_a_chart(client, no_
 
 def test_contract_urls_for_the_staff_intake_pages(patient):
     intake_code = "00000000-0000-4000-8000-000000000001"
-    assert reverse("intake:invitation_create", kwargs={"code": patient.code}) == _invite_url(
+    assert reverse("clinic:invitation_create", kwargs={"code": patient.code}) == _invite_url(
         patient
     )
     assert reverse("intake:invitation_revoke", kwargs={"code": patient.code}) == _revoke_url(

@@ -11,7 +11,7 @@ ALL_ROLES = ["front_desk", "acupuncturist", "clinic_admin"]
 PAGES = [
     ("intake:patient_list", False, "get", ALL_ROLES, 200),
     ("intake:patient_create", False, "get", ["front_desk", "clinic_admin"], 200),
-    ("intake:patient_detail", True, "get", ALL_ROLES, 200),
+    ("clinic:patient_detail", True, "get", ALL_ROLES, 200),
     ("intake:patient_update", True, "get", ["front_desk", "clinic_admin"], 200),
     ("intake:patient_archive", True, "get", ["front_desk", "clinic_admin"], 200),
     ("intake:patient_restore", True, "post", ["front_desk", "clinic_admin"], 302),
@@ -44,13 +44,13 @@ def test_each_role_gets_exactly_its_pages(
 
 
 def test_unknown_patient_code_is_not_found(desk_client):
-    url = reverse("intake:patient_detail", kwargs={"code": "00000000-0000-4000-8000-000000000000"})
+    url = reverse("clinic:patient_detail", kwargs={"code": "00000000-0000-4000-8000-000000000000"})
     assert desk_client.get(url).status_code == 404
 
 
 def test_a_role_without_chart_access_cannot_probe_which_codes_exist(client, no_role_user):
     client.force_login(no_role_user)
-    url = reverse("intake:patient_detail", kwargs={"code": "00000000-0000-4000-8000-000000000000"})
+    url = reverse("clinic:patient_detail", kwargs={"code": "00000000-0000-4000-8000-000000000000"})
     assert client.get(url).status_code == 403
 
 

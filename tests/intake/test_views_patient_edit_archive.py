@@ -80,7 +80,7 @@ def test_archiving_keeps_the_chart_and_records_who_and_why(desk_client, patient,
     assert patient.archived_by == front_desk
     assert patient.archive_reason == "Moved to Seattle"
     assert patient.archived_at is not None
-    chart = desk_client.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+    chart = desk_client.get(reverse("clinic:patient_detail", kwargs={"code": patient.code}))
     assert chart.status_code == 200
     assert b"Moved to Seattle" in chart.content
 

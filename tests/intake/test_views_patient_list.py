@@ -126,7 +126,7 @@ def test_list_query_count_does_not_grow_with_patients(desk_client, front_desk):
 
 
 def test_chart_query_count_is_fixed(desk_client, patient):
-    url = reverse("intake:patient_detail", kwargs={"code": patient.code})
+    url = reverse("clinic:patient_detail", kwargs={"code": patient.code})
     with CaptureQueriesContext(connection) as queries:
         assert desk_client.get(url).status_code == 200
     # session, user, the user's permissions (2), the patient with its staff names,

@@ -42,7 +42,7 @@ def test_front_desk_registers_a_patient_and_lands_on_the_chart(desk_client, fron
     response = desk_client.post(URL, _form())
     patient = Patient.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("intake:patient_detail", kwargs={"code": patient.code})
+    assert response["Location"] == reverse("clinic:patient_detail", kwargs={"code": patient.code})
     assert patient.full_name == "Maria Lopez"
     assert patient.date_of_birth == datetime.date(1980, 5, 17)
     assert patient.phone == "+14155550123"
@@ -55,7 +55,7 @@ def test_front_desk_registers_a_patient_and_lands_on_the_chart(desk_client, fron
 def test_the_chart_shows_the_demographics(desk_client):
     desk_client.post(URL, _form(preferred_name="Mari"))
     patient = Patient.objects.get()
-    response = desk_client.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+    response = desk_client.get(reverse("clinic:patient_detail", kwargs={"code": patient.code}))
     content = response.content.decode()
     for text in [
         "Maria",
@@ -156,7 +156,7 @@ def test_unknown_sex_value_is_refused(desk_client):
 def test_markup_in_a_name_is_shown_as_text(desk_client):
     desk_client.post(URL, _form(first_name="<script>alert(1)</script>"))
     patient = Patient.objects.get()
-    response = desk_client.get(reverse("intake:patient_detail", kwargs={"code": patient.code}))
+    response = desk_client.get(reverse("clinic:patient_detail", kwargs={"code": patient.code}))
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
 
@@ -182,7 +182,7 @@ class TestDuplicateGuard:
         assert Patient.objects.count() == 1
         assert response.context["duplicates"] == [existing]
         content = response.content.decode()
-        assert reverse("intake:patient_detail", kwargs={"code": existing.code}) in content
+        assert reverse("clinic:patient_detail", kwargs={"code": existing.code}) in content
         assert "different person" in content
         assert 'value="maria.lopez@example.com"' in content
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from acuclinic import roles
+from accounts import roles
 from sessions.models import AdverseEvent, SessionAddendum, TreatmentSession
 from tests.factories import (
     NEW_SESSION_FORM,

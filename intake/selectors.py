@@ -1,0 +1,160 @@
+"""Reads of patients and intakes that views and other apps need, each in a fixed
+number of queries."""
+
+import datetime
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+
+from intake.models import Intake, Patient, match_key
+from intake.steps import answer_sections
+
+
+def latest_submitted_intake(
+    patient: Patient, *, submitted_before: datetime.datetime | None = None, answers=False
+) -> Intake | None:
+    """The intake whose answers clinicians act on: the patient's last submitted one
+    (reviewed or not), optionally only among those submitted before a moment. With
+    `answers`, its pain regions, medicines and reviewer come along (3 queries)."""
+    intakes = patient.intakes.submitted()
+    if submitted_before is not None:
+        intakes = intakes.filter(submitted_at__lt=submitted_before)
+    if answers:
+        intakes = intakes.select_related("reviewed_by").prefetch_related("regions", "medications")
+    return intakes.order_by("-submitted_at", "-pk").first()
+
+
+def intake_overview(patient: Patient, *, clinical: bool) -> dict:
+    """What the chart shows of the patient's intake: its status (the contract's
+    data-intake-status), the open or expired link and, for clinicians, the answers.
+    Constant queries: 2, or 5 with the answers."""
+    latest = patient.intakes.exclude(status=Intake.Status.DISCARDED).order_by("-created_at").first()
+    open_link = patient.intake_invitations.filter(revoked_at__isnull=True).first()
+    link_waiting = (
+        open_link is not None
+        and open_link.is_usable
+        and open_link.intake_id is None
+        # A link made after the latest intake's last step (its start or submission)
+        # is what the clinic waits for now.
+        and (latest is None or open_link.created_at > (latest.submitted_at or latest.created_at))
+    )
+    if link_waiting:
+        status = "sent"
+    elif latest is None:
+        status = "not_sent"
+    else:
+        status = {
+            Intake.Status.DRAFT: "in_progress",
+            Intake.Status.SUBMITTED: "submitted",
+            Intake.Status.REVIEWED: "reviewed",
+        }[latest.status]
+    overview = {
+        "status": status,
+        "latest": latest,
+        "open_link": open_link if open_link is not None and open_link.is_usable else None,
+        "expired_link": open_link if open_link is not None and open_link.is_expired else None,
+        "answers": None,
+    }
+    if clinical:
+        # The answers clinicians read: the last submitted intake, even while a newer
+        # one is being filled in.
+        answers = latest_submitted_intake(patient, answers=True)
+        overview["answers"] = answers
+        overview["sections"] = answer_sections(answers) if answers else []
+    return overview
+
+
+def patient_page(*, query: str, status: str, page_number) -> Page:
+    """A page of the patient list: `status` "active", "archived" or "all", and the
+    search (name, date of birth, phone, email)."""
+    patients = Patient.objects.all()
+    if status != "all":
+        patients = patients.filter(status=status)
+    patients = patients.search(query).only(
+        "code",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "status",
+    )
+    return Paginator(patients, settings.PATIENTS_PER_PAGE).get_page(page_number)
+
+
+def intakes_to_review(page_number) -> Page:
+    """Submitted intakes of registered patients not reviewed yet, newest first."""
+    intakes = (
+        Intake.objects.awaiting_review()
+        .select_related("patient")
+        .only(
+            "code",
+            "submitted_at",
+            "status",
+            "patient__code",
+            "patient__first_name",
+            "patient__last_name",
+            "patient__date_of_birth",
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+    return Paginator(intakes, settings.INTAKES_PER_PAGE).get_page(page_number)
+
+
+def registrations_to_confirm(page_number) -> Page:
+    """Self-registrations waiting for the front desk, newest first; each row says
+    whether a chart may be the same person (`has_match`), in one query for the page."""
+    pending = (
+        Intake.objects.pending_registrations()
+        .only(
+            "code",
+            "submitted_at",
+            "status",
+            "patient",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "phone",
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(pending, settings.INTAKES_PER_PAGE).get_page(page_number)
+    keys = [(i.first_name, i.last_name, i.date_of_birth) for i in page]
+    matched = Patient.objects.matching_any(keys) if keys else set()
+    for registration in page:
+        registration.has_match = (
+            match_key(registration.first_name, registration.last_name, registration.date_of_birth)
+            in matched
+        )
+    return page
+
+
+def queue_counts() -> dict[str, int]:
+    """The dashboard's counts: intakes to review, self-registrations to confirm."""
+    return {
+        "intakes_to_review": Intake.objects.awaiting_review().count(),
+        "registrations_to_confirm": Intake.objects.pending_registrations().count(),
+    }
+
+
+def registration_candidates(registration: Intake, *, search: str) -> tuple[list, list]:
+    """Charts a self-registration may belong to: those with the same name and date of
+    birth, and those the front desk's search finds (at most 10 of each)."""
+    matches = []
+    if registration.date_of_birth:
+        matches = list(
+            Patient.objects.possible_duplicates(
+                first_name=registration.first_name,
+                last_name=registration.last_name,
+                date_of_birth=registration.date_of_birth,
+            )[:10]
+        )
+    found = []
+    if search:
+        found = list(Patient.objects.search(search).exclude(pk__in=[m.pk for m in matches])[:10])
+    return matches, found
+
+
+def patient_by_code(code) -> Patient | None:
+    return Patient.objects.filter(code=code).first()
