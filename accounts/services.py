@@ -11,6 +11,45 @@ from accounts.models import BackupCode, BackupCodeDevice, User
 from audit.trail import Event, record
 
 BACKUP_DEVICE_NAME = "Backup codes"
+APP_DEVICE_NAME = "Authenticator app"
+
+
+def second_factor_match(*, user: User, token: str):
+    """The confirmed device that accepts `token`, if any (throttled by django-otp:
+    each wrong code makes the next try wait longer).
+
+    Six digits are an app code; anything else is tried as a backup code, so a
+    backup code does not count as a wrong app code, nor the other way round.
+    """
+    model = TOTPDevice if token.isdigit() and len(token) == 6 else BackupCodeDevice
+    with transaction.atomic():
+        for device in model.objects.devices_for_user(user).select_for_update():
+            if device.verify_token(token):
+                return device
+    return None
+
+
+@transaction.atomic
+def authenticator_pending(*, user: User) -> TOTPDevice:
+    """The authenticator being set up: its key stays the same across reloads of the
+    setup page until it is confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def authenticator_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the authenticator being set up with its first code: it replaces any
+    other, and new backup codes are made. Returns the codes (to show once), or None
+    when the code does not match."""
+    if not device.verify_token(token):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save()
+    return backup_codes_replace(user=user)
 
 
 @transaction.atomic
@@ -32,10 +71,6 @@ def backup_codes_replace(*, user: User) -> list[str]:
         [BackupCode(device=device, code_hash=device.hash_code(code)) for code in codes]
     )
     return codes
-
-
-def backup_codes_left(user: User) -> int:
-    return BackupCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 @transaction.atomic

@@ -12,22 +12,24 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.middleware import NEEDS_OTP, redirect_with_next
-from accounts.models import BackupCodeDevice
 from accounts.roles import CLINIC_ADMIN
-from accounts.services import backup_codes_left, backup_codes_replace, second_factor_remove
+from accounts.selectors import backup_codes_left, confirmed_authenticator
+from accounts.services import (
+    authenticator_confirm,
+    authenticator_pending,
+    backup_codes_replace,
+    second_factor_match,
+    second_factor_remove,
+)
 from audit.trail import Event, record
-
-APP_DEVICE_NAME = "Authenticator app"
 
 
 class TokenForm(forms.Form):
@@ -83,7 +85,7 @@ def verify(request):
         return redirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = _match(request.user, form.cleaned_data["otp_token"])
+        device = second_factor_match(user=request.user, token=form.cleaned_data["otp_token"])
         if device is not None:
             _verified(request, device)
             return redirect(_next_url(request))
@@ -99,37 +101,19 @@ def verify(request):
     )
 
 
-def _match(user, token):
-    """The confirmed device that accepts `token`, if any (throttled by django-otp).
-
-    Six digits are an app code; anything else is tried as a backup code, so a
-    backup code does not count as a wrong app code, nor the other way round.
-    """
-    model = TOTPDevice if token.isdigit() and len(token) == 6 else BackupCodeDevice
-    with transaction.atomic():
-        for device in model.objects.devices_for_user(user).select_for_update():
-            if device.verify_token(token):
-                return device
-    return None
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def setup(request):
     """Turn on two-factor login: scan a code, type the first one-time code."""
     if user_has_device(request.user) and not request.user.is_verified():
         return redirect_with_next("otp_verify", _next_url(request))
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name=APP_DEVICE_NAME, confirmed=False)
+    device = authenticator_pending(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"]):
-            with transaction.atomic():
-                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
-                device.confirmed = True
-                device.save()
-                codes = backup_codes_replace(user=request.user)
+        codes = authenticator_confirm(
+            user=request.user, device=device, token=form.cleaned_data["otp_token"]
+        )
+        if codes is not None:
             _verified(request, device)
             return render(
                 request,
@@ -161,12 +145,11 @@ def setup(request):
 @login_required
 def manage(request):
     """The user's own two-factor settings."""
-    totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     return render(
         request,
         "registration/otp_manage.html",
         {
-            "totp": totp,
+            "totp": confirmed_authenticator(request.user),
             "backup_left": backup_codes_left(request.user),
             "required": two_factor_required(request.user),
         },

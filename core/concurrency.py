@@ -66,6 +66,28 @@ class VersionField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class VersionedFormMixin:
+    """For a ModelForm of a record with a `version`: the form carries the version the
+    record was at when it was opened, and saving compares it (check_version)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"] = VersionField()
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+
+def rebind_after_conflict(form, conflict: EditConflict, data):
+    """The edit form again after `conflict`, on the record reloaded from the database,
+    ready for a deliberate second save (see rebind_at), its typing checked again so
+    the page shows it as typed."""
+    instance = form.instance
+    instance.refresh_from_db()
+    form = rebind_at(type(form), data, conflict, submitted=form.cleaned_data, instance=instance)
+    form.is_valid()
+    return form
+
+
 def rebind_at(form_class, data, conflict: EditConflict, *, submitted: dict, **kwargs):
     """The form again, at the record's current version, for a deliberate second save.
 

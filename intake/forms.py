@@ -6,7 +6,8 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.utils import timezone
 
-from core.concurrency import VersionField
+from core.concurrency import VersionedFormMixin
+from core.forms import ReasonForm
 from intake.models import Patient
 from intake.phone import normalise_phone
 
@@ -155,33 +156,26 @@ class PatientForm(DemographicsValidation, forms.ModelForm):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class PatientEditForm(PatientForm):
+class PatientEditForm(VersionedFormMixin, PatientForm):
     """Demographics of an existing chart, with the version they were opened at."""
-
-    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
         self.helper.layout.append("version")
 
 
-class ArchiveForm(forms.Form):
-    reason = forms.CharField(
-        max_length=200,
-        required=False,
+def archive_form(data=None) -> ReasonForm:
+    return ReasonForm(
+        data,
         label="Reason (optional)",
         help_text="e.g. moved away, duplicate chart, treatment finished",
     )
 
 
-class DiscardForm(forms.Form):
-    reason = forms.CharField(
-        max_length=200,
-        required=False,
-        label="Reason (optional)",
-        help_text="e.g. a test, sent twice, not a patient",
+def discard_form(data=None) -> ReasonForm:
+    """Setting a self-registration aside."""
+    return ReasonForm(
+        data, label="Reason (optional)", help_text="e.g. a test, sent twice, not a patient"
     )
 
 

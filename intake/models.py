@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.ranges import in_range
 from intake.phone import format_phone, phone_search_term
 from intake.vocabulary import (
     HEADACHE_TYPES,
@@ -238,11 +239,6 @@ CONTACT_FIELDS = [
 ]
 
 
-def _range(field: str, low: int, high: int) -> Q:
-    """An optional whole-number answer within [low, high] (null while unanswered)."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
-
-
 class IntakeQuerySet(models.QuerySet):
     def submitted(self):
         """Intakes whose answers clinicians act on: submitted, reviewed or not."""
@@ -258,7 +254,7 @@ class IntakeQuerySet(models.QuerySet):
 
 
 class Intake(models.Model):
-    """A patient's answers to the online intake questionnaire (CLINICAL.md sections 1-2).
+    """A patient's answers to the online intake questionnaire (docs/clinical-rules.md sections 1-2).
 
     A draft while the patient fills it in, step by step; submitted once, then
     read-only. A self-started intake has no patient until the front desk confirms it.
@@ -368,28 +364,28 @@ class Intake(models.Model):
                 name="intake_intake_status_valid",
             ),
             models.CheckConstraint(
-                condition=_range("pain_now", 0, 10), name="intake_intake_pain_now_range"
+                condition=in_range("pain_now", 0, 10), name="intake_intake_pain_now_range"
             ),
             models.CheckConstraint(
-                condition=_range("pain_worst", 0, 10), name="intake_intake_pain_worst_range"
+                condition=in_range("pain_worst", 0, 10), name="intake_intake_pain_worst_range"
             ),
             models.CheckConstraint(
-                condition=_range("months_with_pain", 0, 600), name="intake_intake_months_range"
+                condition=in_range("months_with_pain", 0, 600), name="intake_intake_months_range"
             ),
             models.CheckConstraint(
-                condition=_range("headache_days", 0, 30), name="intake_intake_headache_days_range"
+                condition=in_range("headache_days", 0, 30), name="intake_intake_headache_days_range"
             ),
             models.CheckConstraint(
-                condition=_range("psfs_score_1", 0, 10), name="intake_intake_psfs_1_range"
+                condition=in_range("psfs_score_1", 0, 10), name="intake_intake_psfs_1_range"
             ),
             models.CheckConstraint(
-                condition=_range("psfs_score_2", 0, 10), name="intake_intake_psfs_2_range"
+                condition=in_range("psfs_score_2", 0, 10), name="intake_intake_psfs_2_range"
             ),
             models.CheckConstraint(
-                condition=_range("psfs_score_3", 0, 10), name="intake_intake_psfs_3_range"
+                condition=in_range("psfs_score_3", 0, 10), name="intake_intake_psfs_3_range"
             ),
             models.CheckConstraint(
-                condition=_range("pregnancy_weeks", 1, 42),
+                condition=in_range("pregnancy_weeks", 1, 42),
                 name="intake_intake_pregnancy_weeks_range",
             ),
             # A submission always carries its consent.
@@ -479,7 +475,7 @@ class Intake(models.Model):
         return label if certain else f"{label}?"
 
 
-# (field, clinician label, the question as the patient reads it), CLINICAL.md section 2.
+# (field, clinician label, the question as the patient reads it), docs/clinical-rules.md section 2.
 SCREENING_QUESTIONS = [
     ("pregnant", "Pregnant", "Are you pregnant, or could you be?"),
     (
@@ -540,7 +536,7 @@ class IntakePainRegion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["intake", "region"], name="intake_painregion_unique"),
             models.CheckConstraint(
-                condition=_range("score", 0, 10), name="intake_painregion_score_range"
+                condition=in_range("score", 0, 10), name="intake_painregion_score_range"
             ),
         ]
 

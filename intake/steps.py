@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django import forms
 
+from core.forms import number_messages, text_messages
 from intake.forms import DemographicsValidation
 from intake.models import IDENTITY_FIELDS, SCREENING_QUESTIONS, Intake, Patient
 from intake.phone import format_phone
@@ -20,19 +21,13 @@ def whole_number(
     label: str, low: int, high: int, *, required: bool, help_text: str = "", message: str = ""
 ) -> forms.IntegerField:
     """A number field whose every error says what to type."""
-    message = message or f"Please type a whole number from {low} to {high}."
     return forms.IntegerField(
         label=label,
         min_value=low,
         max_value=high,
         required=required,
         help_text=help_text,
-        error_messages={
-            "required": message,
-            "invalid": message,
-            "min_value": message,
-            "max_value": message,
-        },
+        error_messages=number_messages(low, high, to_patient=True, message=message),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-number"}),
     )
 
@@ -57,8 +52,7 @@ def text(
         required=required,
         error_messages={
             "required": required_message or "Please fill this in.",
-            "max_length": f"Please keep this to {max_length} characters or fewer.",
-            "null_characters_not_allowed": "Please remove the unusual characters.",
+            **text_messages(max_length, to_patient=True),
         },
         **kwargs,
     )

@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from core.concurrency import VersionField
+from core.concurrency import VersionedFormMixin
 from plans import cadence
 from plans.models import Advice, Appointment, Plan, PlanDecision, ReferralContact
 from plans.selectors import practitioners
@@ -119,16 +119,10 @@ class PlanForm(forms.ModelForm):
         return review
 
 
-class PlanEditForm(PlanForm):
+class PlanEditForm(VersionedFormMixin, PlanForm):
     reason = forms.CharField(
         label="Why the change", max_length=REASON_MAX, help_text="Kept in the plan's history."
     )
-    version = VersionField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
 
 
 class DecisionForm(forms.Form):

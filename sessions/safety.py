@@ -1,4 +1,4 @@
-"""Safety rules checked when a session is saved and signed (CLINICAL.md section 5).
+"""Safety rules checked when a session is saved and signed (docs/clinical-rules.md section 5).
 
 Pure functions, no database: the patient's screening answers from their last
 submitted intake, the points and the modalities in, findings out.
@@ -18,7 +18,7 @@ NOT_SURE = "not_sure"
 ELECTROACUPUNCTURE = "electroacupuncture"
 
 
-def _range(meridian: str, first: int, last: int) -> set[str]:
+def _points(meridian: str, first: int, last: int) -> set[str]:
     return {f"{meridian}{number}" for number in range(first, last + 1)}
 
 
@@ -26,11 +26,11 @@ def _range(meridian: str, first: int, last: int) -> set[str]:
 # these warn and never block.
 PREGNANCY_CAUTION_POINTS = frozenset(
     {"LI4", "SP6", "BL60", "BL67", "GB21"}
-    | _range("BL", 22, 35)
-    | _range("GV", 2, 5)
-    | _range("CV", 1, 8)
-    | _range("KI", 11, 16)
-    | _range("ST", 25, 30)
+    | _points("BL", 22, 35)
+    | _points("GV", 2, 5)
+    | _points("CV", 1, 8)
+    | _points("KI", 11, 16)
+    | _points("ST", 25, 30)
 )
 
 
@@ -79,7 +79,7 @@ def check_session(
     points: tuple[NeedledPoint, ...] | list[NeedledPoint],
     modalities,
 ) -> list[Finding]:
-    """Every rule of CLINICAL.md section 5 that applies, most serious first.
+    """Every rule of docs/clinical-rules.md section 5 that applies, most serious first.
 
     `screening` is None when the patient has no submitted intake.
     """

@@ -34,7 +34,7 @@ from sessions import points as point_codes
 from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 
 DEMO_PASSWORD = "acuclinic-demo"  # nosec B105
-# CONTRACT.md: every demo user's authenticator uses this base32 secret (demo data only).
+# docs/reference.md: every demo user's authenticator uses this base32 secret (demo data only).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # nosec B105
 
 DEMO_USERS = [
