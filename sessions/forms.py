@@ -1,7 +1,7 @@
 """The session form and its parts: what an acupuncturist types at a visit.
 
 Every check runs on the server and reports next to its field. The safety rules of
-CLINICAL.md section 5 run in SessionForm.clean against the patient's intake.
+docs/clinical-rules.md section 5 run in SessionForm.clean against the patient's intake.
 """
 
 import uuid
@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from core.forms import ReasonForm, number_messages, text_messages
 from sessions import points as point_codes
 from sessions.models import NOTE_FIELDS, NUMBER_RANGES, TEXT_MAX, Protocol, TreatmentSession
 from sessions.safety import Finding, check_session, refusals, to_acknowledge
@@ -18,24 +19,12 @@ from sessions.vocabulary import AdverseEventType, Causality, Modality, Severity
 MAX_POINTS_TEXT = 1000
 
 
-def _number_messages(low: int, high: int) -> dict:
-    message = f"Enter a whole number from {low} to {high}."
-    return {"invalid": message, "min_value": message, "max_value": message}
-
-
-def _text_messages(max_length: int) -> dict:
-    return {
-        "max_length": f"Keep this to {max_length} characters or fewer.",
-        "null_characters_not_allowed": "Remove the unusual characters.",
-    }
-
-
 class PointsField(forms.CharField):
     """Point codes as typed ("GB20 L, UB-23, li4"), cleaned to NeedledPoints."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", MAX_POINTS_TEXT)
-        kwargs.setdefault("error_messages", _text_messages(MAX_POINTS_TEXT))
+        kwargs.setdefault("error_messages", text_messages(MAX_POINTS_TEXT))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -149,9 +138,9 @@ class SessionForm(forms.ModelForm):
                 low, high = NUMBER_RANGES[name]
                 field.min_value, field.max_value = low, high
                 field.widget.attrs.update(min=low, max=high, inputmode="numeric")
-                field.error_messages.update(_number_messages(low, high))
+                field.error_messages.update(number_messages(low, high, when_missing=False))
             elif isinstance(field, forms.CharField) and name != "points":
-                field.error_messages.update(_text_messages(field.max_length or TEXT_MAX))
+                field.error_messages.update(text_messages(field.max_length or TEXT_MAX))
         if self.instance.pk is not None and not self.is_bound:
             self.initial["points"] = self.instance.point_list()
             self.initial["modalities"] = self.instance.modalities
@@ -206,13 +195,13 @@ class AdverseEventForm(forms.Form):
         label="Causality (WHO-UMC)", choices=[("", "Choose…"), *Causality.choices], required=False
     )
     action_taken = forms.CharField(
-        max_length=500, required=False, error_messages=_text_messages(500)
+        max_length=500, required=False, error_messages=text_messages(500)
     )
     notes = forms.CharField(
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages=_text_messages(2000),
+        error_messages=text_messages(2000),
     )
 
     def clean(self):
@@ -284,16 +273,17 @@ class AddendumForm(forms.Form):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A correction or addition. The signed note stays as it was.",
-        error_messages={"required": "Write the addendum first.", **_text_messages(TEXT_MAX)},
+        error_messages={"required": "Write the addendum first.", **text_messages(TEXT_MAX)},
     )
 
 
-class DiscardForm(forms.Form):
-    reason = forms.CharField(
+def discard_form(data=None) -> ReasonForm:
+    """Setting a draft aside (logged in error): a reason is needed."""
+    return ReasonForm(
+        data,
         label="Why is this draft discarded?",
-        max_length=200,
         help_text="e.g. logged on the wrong patient's chart. The draft is kept, marked discarded.",
-        error_messages={"required": "Give a reason.", **_text_messages(200)},
+        required=True,
     )
 
 
@@ -322,5 +312,5 @@ class ProtocolForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None and not self.is_bound:
             self.initial["points"] = self.instance.points
-        self.fields["name"].error_messages.update(_text_messages(100))
-        self.fields["description"].error_messages.update(_text_messages(2000))
+        self.fields["name"].error_messages.update(text_messages(100))
+        self.fields["description"].error_messages.update(text_messages(2000))

@@ -2,11 +2,11 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.ranges import in_range, range_validators
 from intake.models import Patient
 from sessions import points as point_codes
 from sessions.vocabulary import (
@@ -36,18 +36,12 @@ NUMBER_RANGES = {
 }
 
 
-def _range(field: str, low: int, high: int) -> Q:
-    """An optional whole number within [low, high]."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
-
-
 def _whole(field: str):
-    low, high = NUMBER_RANGES[field]
-    return [MinValueValidator(low), MaxValueValidator(high)]
+    return range_validators(*NUMBER_RANGES[field])
 
 
 class Point(models.Model):
-    """One of the 361 WHO standard acupuncture points (CLINICAL.md section 4).
+    """One of the 361 WHO standard acupuncture points (docs/clinical-rules.md section 4).
 
     Reference data, loaded by a migration from sessions/data/who_points.csv.
     """
@@ -151,7 +145,8 @@ class TreatmentSessionQuerySet(models.QuerySet):
 
 
 class TreatmentSession(models.Model):
-    """What happened at one visit, as the acupuncturist logged it (CLINICAL.md section 3).
+    """What happened at one visit, as the acupuncturist logged it (docs/clinical-rules.md,
+    section 3).
 
     A draft until its author signs it; then read-only, corrected only by addenda.
     Nothing is deleted: a draft logged in error is discarded with a reason.
@@ -262,31 +257,33 @@ class TreatmentSession(models.Model):
                 name="treatment_sessions_session_pain_before_range",
             ),
             models.CheckConstraint(
-                condition=_range("pain_after", *NUMBER_RANGES["pain_after"]),
+                condition=in_range("pain_after", *NUMBER_RANGES["pain_after"]),
                 name="treatment_sessions_session_pain_after_range",
             ),
             models.CheckConstraint(
-                condition=_range("ea_frequency_hz", *NUMBER_RANGES["ea_frequency_hz"]),
+                condition=in_range("ea_frequency_hz", *NUMBER_RANGES["ea_frequency_hz"]),
                 name="treatment_sessions_session_ea_frequency_range",
             ),
             models.CheckConstraint(
-                condition=_range("needles_inserted", *NUMBER_RANGES["needles_inserted"]),
+                condition=in_range("needles_inserted", *NUMBER_RANGES["needles_inserted"]),
                 name="treatment_sessions_session_needles_inserted_range",
             ),
             models.CheckConstraint(
-                condition=_range("needles_removed", *NUMBER_RANGES["needles_removed"]),
+                condition=in_range("needles_removed", *NUMBER_RANGES["needles_removed"]),
                 name="treatment_sessions_session_needles_removed_range",
             ),
             models.CheckConstraint(
-                condition=_range("retention_minutes", *NUMBER_RANGES["retention_minutes"]),
+                condition=in_range("retention_minutes", *NUMBER_RANGES["retention_minutes"]),
                 name="treatment_sessions_session_retention_range",
             ),
             models.CheckConstraint(
-                condition=_range("pain_medication_doses", *NUMBER_RANGES["pain_medication_doses"]),
+                condition=in_range(
+                    "pain_medication_doses", *NUMBER_RANGES["pain_medication_doses"]
+                ),
                 name="treatment_sessions_session_medication_doses_range",
             ),
             models.CheckConstraint(
-                condition=_range("headache_days", *NUMBER_RANGES["headache_days"]),
+                condition=in_range("headache_days", *NUMBER_RANGES["headache_days"]),
                 name="treatment_sessions_session_headache_days_range",
             ),
             # A signed note is complete: who signed, when, pain after, both needle
@@ -386,8 +383,12 @@ class SessionPoint(models.Model):
         return str(point_codes.NeedledPoint(self.point.code, self.side))
 
 
+# What the practitioner records of an adverse event (the adverse event form's fields).
+ADVERSE_EVENT_FIELDS = ("kind", "severity", "causality", "action_taken", "notes")
+
+
 class AdverseEvent(models.Model):
-    """Something that went wrong at a session (CLINICAL.md section 3)."""
+    """Something that went wrong at a session (docs/clinical-rules.md section 3)."""
 
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.CASCADE, related_name="adverse_events"

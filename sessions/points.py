@@ -1,4 +1,4 @@
-"""Acupuncture point codes as practitioners type them (CLINICAL.md section 4).
+"""Acupuncture point codes as practitioners type them (docs/clinical-rules.md section 4).
 
 Pure functions, no database: the WHO standard's 361 points are known from the
 per-meridian counts, so "BL68" is rejected without a lookup. Names for completion

@@ -4,10 +4,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 
 from intake.models import Intake, Patient
-from sessions.models import TreatmentSession
-from sessions.safety import Rule, Screening, check_session
+from intake.selectors import latest_submitted_intake
+from sessions import points as point_codes
+from sessions.models import ADVERSE_EVENT_FIELDS, Point, Protocol, TreatmentSession
+from sessions.safety import Finding, Rule, Screening, check_session
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,6 @@ class SessionContext:
     flags: tuple[str, ...] = ()
 
 
-def screening_intake(patient: Patient) -> Intake | None:
-    """The intake whose answers clinicians act on: the last one submitted."""
-    return patient.intakes.submitted().order_by("-submitted_at").first()
-
-
 def screening_from(intake: Intake | None) -> Screening | None:
     if intake is None:
         return None
@@ -40,6 +38,20 @@ def screening_from(intake: Intake | None) -> Screening | None:
         anticoagulants=intake.anticoagulants,
         epilepsy=intake.epilepsy,
         metal_implant=intake.metal_implant,
+    )
+
+
+def patient_screening(patient: Patient) -> Screening | None:
+    """The safety answers of the patient's last submitted intake; None when there is
+    none (1 query)."""
+    return screening_from(latest_submitted_intake(patient))
+
+
+def session_findings(session: TreatmentSession) -> list[Finding]:
+    """The safety rules that apply to the session's points and modalities, for the
+    patient's screening as it stands now."""
+    return check_session(
+        patient_screening(session.patient), session.point_list(), session.modalities
     )
 
 
@@ -56,13 +68,53 @@ def previous_session(patient: Patient, *, before: TreatmentSession | None = None
 
 
 def session_context(patient: Patient, *, session: TreatmentSession | None = None):
-    intake = screening_intake(patient)
+    intake = latest_submitted_intake(patient)
     return SessionContext(
         screening=screening_from(intake),
         has_headaches=bool(intake and intake.has_headaches),
         previous=previous_session(patient, before=session),
         flags=tuple(intake.safety_flags()) if intake else (),
     )
+
+
+def adverse_event_rows(session: TreatmentSession | None) -> list[dict]:
+    """The session's adverse events as the form's rows (none for a new session)."""
+    if session is None:
+        return []
+    return [
+        {name: getattr(event, name) for name in ADVERSE_EVENT_FIELDS}
+        for event in session.adverse_events.all()
+    ]
+
+
+def with_note_parts(session: TreatmentSession) -> TreatmentSession:
+    """The session with everything its page shows: points, adverse events, safety
+    acknowledgements and addenda, with who wrote them (7 queries at most)."""
+    prefetch_related_objects(
+        [session],
+        "needled_points__point",
+        "adverse_events",
+        "safety_acknowledgements__acknowledged_by",
+        "addenda__created_by",
+    )
+    return session
+
+
+def active_protocols() -> list[Protocol]:
+    """The protocols offered on the session form."""
+    return list(Protocol.objects.filter(is_active=True).only("code", "name", "points"))
+
+
+def all_protocols():
+    return Protocol.objects.all()
+
+
+def point_reference() -> list[list[str]]:
+    """[code, pinyin, meridian name] for every WHO point: the completion's data."""
+    return [
+        [code, pinyin, point_codes.MERIDIAN_NAMES[meridian]]
+        for code, pinyin, meridian in Point.objects.values_list("code", "pinyin", "meridian")
+    ]
 
 
 def chart_sessions(patient: Patient, intake: Intake | None, page_number) -> dict:

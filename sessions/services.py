@@ -5,6 +5,7 @@ Corrections after that are addenda. Nothing here deletes a session.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,8 +13,10 @@ from django.utils import timezone
 from accounts.models import PractitionerProfile, User
 from audit.trail import record_children, row_texts
 from intake.models import Patient
+from intake.services import refuse_archived
 from sessions import points as point_codes
 from sessions.models import (
+    ADVERSE_EVENT_FIELDS,
     NOTE_FIELDS,
     AdverseEvent,
     Point,
@@ -23,10 +26,9 @@ from sessions.models import (
     SessionPoint,
     TreatmentSession,
 )
-from sessions.safety import Finding, Screening, check_session, refusals, to_acknowledge
+from sessions.safety import Finding, check_session, refusals, to_acknowledge
+from sessions.selectors import patient_screening, session_findings
 from sessions.signals import session_signed
-
-ADVERSE_EVENT_FIELDS = ("kind", "severity", "causality", "action_taken", "notes")
 
 
 class SessionNotEditable(Exception):
@@ -39,25 +41,74 @@ class SigningRefused(Exception):
         self.problems = problems
 
 
+class SafetyRefused(Exception):
+    """The points and modalities break a safety rule for this patient (`refused`), or
+    warnings that need the practitioner's acknowledgement did not get it
+    (`unacknowledged`). `findings` are all the rules that apply."""
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        *,
+        refused: list[Finding],
+        unacknowledged: list[Finding],
+    ):
+        super().__init__("; ".join(finding.message for finding in [*refused, *unacknowledged]))
+        self.findings = findings
+        self.refused = refused
+        self.unacknowledged = unacknowledged
+
+
 def _lock(session: TreatmentSession) -> TreatmentSession:
-    return TreatmentSession.objects.select_for_update().get(pk=session.pk)
+    """The session, fresh and locked, with its patient (whose row is not locked)."""
+    return (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("patient")
+        .get(pk=session.pk)
+    )
 
 
-def edit_refusal(session: TreatmentSession, user: User) -> str | None:
-    """Why this user may not change this session; None when they may."""
+def refuse_uneditable(session: TreatmentSession, *, user: User) -> None:
+    """Raise SessionNotEditable unless the session is a draft of the user's own
+    (the caller has the row locked or fresh from the database)."""
     if session.is_signed:
-        return "This note is signed and cannot be changed. Add an addendum to correct it."
+        raise SessionNotEditable(
+            "This note is signed and cannot be changed. Add an addendum to correct it."
+        )
     if session.is_discarded:
-        return "This draft was discarded and cannot be changed."
+        raise SessionNotEditable("This draft was discarded and cannot be changed.")
     if session.created_by_id != user.pk:
-        return "Only the practitioner who started this draft can change it."
-    return None
+        raise SessionNotEditable("Only the practitioner who started this draft can change it.")
 
 
-def _check_editable(session: TreatmentSession, user: User) -> None:
-    refusal = edit_refusal(session, user)
-    if refusal:
-        raise SessionNotEditable(refusal)
+def refuse_new_session(patient: Patient) -> None:
+    """Raise ChartArchived when no session may be started on this chart (the caller
+    has the row locked or fresh from the database)."""
+    refuse_archived(patient, "This chart is archived. Restore it before logging a session.")
+
+
+def _refuse_unsafe(session: TreatmentSession, points, *, acknowledged: bool) -> list[Finding]:
+    """The warnings the practitioner accepts now. Raises SafetyRefused when a rule
+    forbids the session, or when a warning not accepted on an earlier save is not
+    acknowledged now. The screening is the patient's as it stands, whatever the form
+    showed (docs/clinical-rules.md#5-safety-rules)."""
+    findings = check_session(patient_screening(session.patient), points, session.modalities)
+    known = (
+        set(session.safety_acknowledgements.values_list("rule", "warning"))
+        if session.pk is not None
+        else set()
+    )
+    unacknowledged = [
+        finding
+        for finding in to_acknowledge(findings)
+        if (str(finding.rule), finding.message) not in known
+    ]
+    refused = refusals(findings)
+    if refused or (unacknowledged and not acknowledged):
+        raise SafetyRefused(
+            findings, refused=refused, unacknowledged=[] if acknowledged else unacknowledged
+        )
+    return unacknowledged
 
 
 def _store_points(session: TreatmentSession, points) -> None:
@@ -77,14 +128,13 @@ def _store_points(session: TreatmentSession, points) -> None:
 
 
 def _store_acknowledgements(session: TreatmentSession, findings, user: User) -> None:
-    """One row per warning accepted; the same warning accepted again is not repeated."""
-    known = set(session.safety_acknowledgements.values_list("rule", "warning"))
+    """One row per warning accepted now (those accepted on an earlier save are not
+    among them)."""
     SafetyAcknowledgement.objects.bulk_create(
         SafetyAcknowledgement(
             session=session, rule=finding.rule, warning=finding.message, acknowledged_by=user
         )
         for finding in findings
-        if (str(finding.rule), finding.message) not in known
     )
 
 
@@ -96,29 +146,39 @@ def session_save(
     data: dict,
     points,
     adverse_events: list[dict],
-    acknowledged: list[Finding],
+    safety_acknowledged: bool = False,
     user: User,
     form_token: uuid.UUID | None = None,
 ) -> tuple[TreatmentSession, bool]:
     """Create a draft, or change the user's own draft, with its points and adverse events.
 
-    `acknowledged` are the safety warnings the user ticked to accept. A new session's
-    `form_token` makes the create idempotent: a form sent again returns the session
-    the first sending made, unchanged. Returns the session and whether it was saved
-    (False for a form sent again).
+    Refused on an archived chart for a new session (ChartArchived), and for a session
+    that is not the user's own draft (SessionNotEditable). The safety rules run against
+    the patient's last submitted intake: a session they forbid is refused, and so is
+    one with a new warning unless `safety_acknowledged` (SafetyRefused); the warnings
+    accepted are stored with who accepted them.
+
+    A new session's `form_token` makes the create idempotent: a form sent again
+    returns the session the first sending made, unchanged. Returns the session and
+    whether it was saved (False for a form sent again).
     """
-    if session is None and form_token is not None:
-        existing = TreatmentSession.objects.filter(form_token=form_token).first()
-        if existing is not None:
-            return existing, False
     if session is None:
+        # Archiving the chart while a session is being logged: the session is saved
+        # before the chart is archived, or refused.
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        refuse_new_session(patient)
+        if form_token is not None:
+            existing = TreatmentSession.objects.filter(form_token=form_token).first()
+            if existing is not None:
+                return existing, False
         session = TreatmentSession(patient=patient, created_by=user, form_token=form_token)
     else:
         session = _lock(session)
-        _check_editable(session, user)
+        refuse_uneditable(session, user=user)
     for field in NOTE_FIELDS:
         if field in data:
             setattr(session, field, data[field])
+    acknowledged = _refuse_unsafe(session, points, acknowledged=safety_acknowledged)
     try:
         with transaction.atomic():
             session.save()
@@ -161,18 +221,50 @@ def _licence_problem(user: User) -> str | None:
     return None
 
 
-def signing_problems(
-    session: TreatmentSession, *, user: User, screening: Screening | None
-) -> list[str]:
-    """Why this user cannot sign this note now; empty when they can."""
+@dataclass(frozen=True)
+class SigningCheck:
+    """The note as signing would meet it now."""
+
+    # The safety rules that apply, for the patient's screening as it stands.
+    findings: list[Finding]
+    # Why the user cannot sign the note; empty when they can.
+    problems: list[str]
+
+
+def signing_check(session: TreatmentSession, *, user: User) -> SigningCheck:
+    """The note's safety findings and why this user cannot sign it now: what a
+    draft's page shows, the patient's screening looked up once for both."""
+    findings = session_findings(session)
+    refusal = _who_may_sign(session, user)
+    problems = [refusal] if refusal else _note_problems(session, user, findings)
+    return SigningCheck(findings=findings, problems=problems)
+
+
+def signing_problems(session: TreatmentSession, *, user: User) -> list[str]:
+    """Why this user cannot sign this note now; empty when they can. The safety rules
+    are checked against the patient's last submitted intake."""
+    refusal = _who_may_sign(session, user)
+    if refusal:
+        return [refusal]
+    return _note_problems(session, user, session_findings(session))
+
+
+def _who_may_sign(session: TreatmentSession, user: User) -> str | None:
+    """Why this note cannot be signed by this user at all; None when it may be."""
     if session.is_signed:
-        return ["This note is already signed."]
+        return "This note is already signed."
     if session.is_discarded:
-        return ["This draft was discarded and cannot be signed."]
+        return "This draft was discarded and cannot be signed."
     if session.created_by_id != user.pk:
-        return ["Only the practitioner who wrote this note can sign it."]
+        return "Only the practitioner who wrote this note can sign it."
     if not user.has_perm("treatment_sessions.sign_treatmentsession"):
-        return ["Your role cannot sign treatment notes."]
+        return "Your role cannot sign treatment notes."
+    return None
+
+
+def _note_problems(session: TreatmentSession, user: User, findings: list[Finding]) -> list[str]:
+    """What stops the author signing the draft now: their licence, what the note
+    lacks, and the safety rules."""
     problems = []
     licence = _licence_problem(user)
     if licence:
@@ -186,7 +278,6 @@ def signing_problems(
             f"The needle counts differ ({session.needles_inserted} inserted, "
             f"{session.needles_removed} removed). Record what happened before signing."
         )
-    findings = check_session(screening, session.point_list(), session.modalities)
     problems.extend(finding.message for finding in refusals(findings))
     accepted = {(ack.rule, ack.warning) for ack in session.safety_acknowledgements.all()}
     if any((str(f.rule), f.message) not in accepted for f in to_acknowledge(findings)):
@@ -199,16 +290,15 @@ def signing_problems(
 
 
 @transaction.atomic
-def session_sign(
-    *, session: TreatmentSession, user: User, screening: Screening | None
-) -> TreatmentSession:
-    """Sign the note: from now on it is read-only. Raises SigningRefused with every reason.
+def session_sign(*, session: TreatmentSession, user: User) -> TreatmentSession:
+    """Sign the note: from now on it is read-only. Raises SigningRefused with every
+    reason, the safety rules checked against the patient's last submitted intake.
 
     The patient's active plan counts the session and replays its cadence (the
     plans app receives `session_signed`, in this transaction).
     """
     session = _lock(session)
-    problems = signing_problems(session, user=user, screening=screening)
+    problems = signing_problems(session, user=user)
     if problems:
         raise SigningRefused(problems)
     session.status = TreatmentSession.Status.SIGNED
@@ -223,7 +313,7 @@ def session_sign(
 def session_discard(*, session: TreatmentSession, reason: str, user: User) -> TreatmentSession:
     """Set a draft aside (logged in error): kept, marked discarded, never counted."""
     session = _lock(session)
-    _check_editable(session, user)
+    refuse_uneditable(session, user=user)
     session.status = TreatmentSession.Status.DISCARDED
     session.discarded_at = timezone.now()
     session.discarded_by = user

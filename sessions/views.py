@@ -1,48 +1,51 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.trail import record_read
 from intake.access import get_patient_for
+from intake.services import ChartArchived
 from sessions import points as point_codes
 from sessions.access import get_session_for
 from sessions.forms import (
     MAX_POINTS_TEXT,
     AddendumForm,
-    DiscardForm,
     ProtocolForm,
     SessionForm,
     adverse_event_formset,
+    discard_form,
 )
-from sessions.models import Point, Protocol, TreatmentSession
+from sessions.models import Protocol, TreatmentSession
 from sessions.safety import Level, check_session
-from sessions.selectors import screening_from, screening_intake, session_context
+from sessions.selectors import (
+    SessionContext,
+    active_protocols,
+    adverse_event_rows,
+    all_protocols,
+    point_reference,
+    session_context,
+    with_note_parts,
+)
 from sessions.services import (
+    SafetyRefused,
     SessionNotEditable,
     SigningRefused,
     addendum_add,
-    edit_refusal,
     protocol_save,
+    refuse_new_session,
+    refuse_uneditable,
     session_discard,
     session_save,
     session_sign,
-    signing_problems,
+    signing_check,
 )
 
-
-def _point_reference() -> list[list[str]]:
-    """[code, pinyin, meridian name] for every WHO point: the completion's data."""
-    return [
-        [code, pinyin, point_codes.MERIDIAN_NAMES[meridian]]
-        for code, pinyin, meridian in Point.objects.values_list("code", "pinyin", "meridian")
-    ]
+SIGNED_MESSAGE = "Note signed. It is now read-only; corrections are addenda."
 
 
 def _prefill(previous: TreatmentSession | None) -> dict:
@@ -58,15 +61,6 @@ def _prefill(previous: TreatmentSession | None) -> dict:
             retention_minutes=previous.retention_minutes,
         )
     return initial
-
-
-def _adverse_event_initial(session: TreatmentSession | None) -> list[dict]:
-    if session is None:
-        return []
-    fields = ("kind", "severity", "causality", "action_taken", "notes")
-    return [
-        {name: getattr(event, name) for name in fields} for event in session.adverse_events.all()
-    ]
 
 
 def _quietly(form_or_formset):
@@ -97,72 +91,143 @@ def _with_protocol(data, protocol: Protocol):
     return data
 
 
-def _session_form(request, *, patient, session: TreatmentSession | None):
-    context = session_context(patient, session=session)
-    protocols = list(Protocol.objects.filter(is_active=True).only("code", "name", "points"))
-    instance = session if session is not None else TreatmentSession(patient=patient)
-    form_kwargs = {"context": context, "patient": patient, "instance": instance}
-    adverse_initial = _adverse_event_initial(session)
+# --- The session form, step by step ---------------------------------------------------
 
+
+def _session_form(request, *, patient, session: TreatmentSession | None):
+    """The session form, for a new session or the user's draft: shown, rebuilt (a
+    protocol applied, an adverse event row added), or saved (and signed)."""
+    context = session_context(patient, session=session)
+    protocols = active_protocols()
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        data = request.POST
-        protocol_code = request.POST.get("apply_protocol")
-        if protocol_code:
-            protocol = next((p for p in protocols if str(p.code) == protocol_code), None)
-            if protocol is not None:
-                data = _with_protocol(data, protocol)
-                messages.info(request, f"Added the points of “{protocol.name}”.")
-        form = SessionForm(data, **form_kwargs)
-        formset = adverse_event_formset(
-            data, initial=adverse_initial, extra_row=action == "add_adverse_event"
+        adding_row = action == "add_adverse_event"
+        data = _apply_protocol(request, protocols)
+        form, formset = _bind_forms(
+            data, patient=patient, session=session, context=context, extra_row=adding_row
         )
-        if protocol_code or action == "add_adverse_event":
-            form.is_valid()  # the safety findings for what is typed so far
-            _quietly(form)
-            _quietly(formset)
+        if request.POST.get("apply_protocol") or adding_row:
+            _check_safety_quietly(form, formset)
         elif form.is_valid() & formset.is_valid():
-            # "Save and sign" is one transaction: an error while signing leaves
-            # nothing saved, as the error page says. A refused signature is not an
-            # error: the draft is kept and the reasons are shown.
-            with transaction.atomic():
-                try:
-                    session, saved = session_save(
-                        patient=patient,
-                        session=session,
-                        data=form.cleaned_data,
-                        points=form.cleaned_data["points"],
-                        adverse_events=formset.rows(),
-                        acknowledged=form.to_acknowledge(),
-                        user=request.user,
-                        form_token=form.cleaned_data.get("form_token") if session is None else None,
-                    )
-                except SessionNotEditable as refused:
-                    messages.error(request, str(refused))
-                    return redirect("treatment_sessions:session_detail", code=session.code)
-                if not saved and action == "sign" and session.created_by_id == request.user.pk:
-                    # "Save and sign" sent again after the first sending saved the draft
-                    # but never signed it (a lost connection, a restarted worker): sign now.
-                    return _sign(request, session)
-                if not saved:
-                    messages.info(
-                        request,
-                        "This form had already been sent: here is the note it saved. "
-                        "Edit the draft to change it.",
-                    )
-                    return redirect("treatment_sessions:session_detail", code=session.code)
-                if action == "sign":
-                    return _sign(request, session)
-                messages.success(request, "Draft saved. Sign it when the note is complete.")
-                return redirect("treatment_sessions:session_detail", code=session.code)
+            response = _save_or_sign(
+                request, form, formset, patient=patient, session=session, action=action
+            )
+            if response is not None:
+                return response
     else:
-        initial = _prefill(context.previous) if session is None else {}
-        form = SessionForm(initial=initial, **form_kwargs)
-        formset = adverse_event_formset(initial=adverse_initial)
-        initial_points = initial.get("points") or (session.point_list() if session else ())
-        initial_modalities = initial.get("modalities") or (session.modalities if session else [])
-        form.findings = check_session(context.screening, initial_points, initial_modalities)
+        form, formset = _bind_forms(None, patient=patient, session=session, context=context)
+        _check_safety_of_initial(form, context)
+    return _render_session_form(
+        request,
+        patient=patient,
+        session=session,
+        form=form,
+        formset=formset,
+        context=context,
+        protocols=protocols,
+    )
 
+
+def _apply_protocol(request, protocols: list[Protocol]):
+    """The POSTed data, with the points of the protocol asked for (if it is offered)
+    added to those typed."""
+    data = request.POST
+    code = data.get("apply_protocol")
+    protocol = next((p for p in protocols if code and str(p.code) == code), None)
+    if protocol is None:
+        return data
+    messages.info(request, f"Added the points of “{protocol.name}”.")
+    return _with_protocol(data, protocol)
+
+
+def _bind_forms(
+    data, *, patient, session: TreatmentSession | None, context: SessionContext, extra_row=False
+):
+    """The session form and its adverse events: as sent (`data`), or to fill in
+    (`data` None): a draft as saved, a new session pre-filled from the previous one."""
+    instance = session if session is not None else TreatmentSession(patient=patient)
+    form_kwargs = {"context": context, "patient": patient, "instance": instance}
+    rows = adverse_event_rows(session)
+    if data is None:
+        initial = _prefill(context.previous) if session is None else {}
+        return SessionForm(initial=initial, **form_kwargs), adverse_event_formset(initial=rows)
+    form = SessionForm(data, **form_kwargs)
+    return form, adverse_event_formset(data, initial=rows, extra_row=extra_row)
+
+
+def _check_safety_of_initial(form: SessionForm, context: SessionContext) -> None:
+    """The safety findings for the points and modalities the form starts with."""
+    form.findings = check_session(
+        context.screening, form.initial.get("points") or (), form.initial.get("modalities") or []
+    )
+
+
+def _check_safety_quietly(form: SessionForm, formset) -> None:
+    """The safety findings for what is typed so far, without error messages: the page
+    is only being rebuilt."""
+    form.is_valid()
+    _quietly(form)
+    _quietly(formset)
+
+
+def _save_or_sign(request, form: SessionForm, formset, *, patient, session, action: str):
+    """Save the draft, and sign it on "Save and sign". The response, or None when the
+    safety rules refused the session: the form shows why."""
+    # "Save and sign" is one transaction: an error while signing leaves nothing
+    # saved, as the error page says. A refused signature is not an error: the draft
+    # is kept and the reasons are shown.
+    with transaction.atomic():
+        try:
+            saved_session, saved = session_save(
+                patient=patient,
+                session=session,
+                data=form.cleaned_data,
+                points=form.cleaned_data["points"],
+                adverse_events=formset.rows(),
+                safety_acknowledged=form.cleaned_data["safety_acknowledged"],
+                user=request.user,
+                form_token=form.cleaned_data.get("form_token") if session is None else None,
+            )
+        except ChartArchived as refused:
+            messages.error(request, str(refused))
+            return redirect("clinic:patient_detail", code=patient.code)
+        except SessionNotEditable as refused:
+            messages.error(request, str(refused))
+            return _to_detail(session)
+        except SafetyRefused as refused:
+            _show_safety_refusal(form, refused)
+            return None
+        if not saved and action == "sign" and saved_session.created_by_id == request.user.pk:
+            # "Save and sign" sent again after the first sending saved the draft but
+            # never signed it (a lost connection, a restarted worker): sign now.
+            return _sign(request, saved_session)
+        if not saved:
+            messages.info(
+                request,
+                "This form had already been sent: here is the note it saved. "
+                "Edit the draft to change it.",
+            )
+            return _to_detail(saved_session)
+        if action == "sign":
+            return _sign(request, saved_session)
+        messages.success(request, "Draft saved. Sign it when the note is complete.")
+        return _to_detail(saved_session)
+
+
+def _show_safety_refusal(form: SessionForm, refused: SafetyRefused) -> None:
+    """The service's safety refusal as the form shows its own: the patient's intake
+    changed after the form was checked."""
+    form.findings = refused.findings
+    for finding in refused.refused:
+        form.add_error("modalities", finding.message)
+    if refused.unacknowledged:
+        form.add_error(
+            "safety_acknowledged",
+            "Tick to confirm you have read the safety warnings before saving.",
+        )
+
+
+def _render_session_form(request, *, patient, session, form, formset, context, protocols):
     # The form shows the screening and the previous note: a read of the record.
     record_read(request, session or patient, patient=patient)
     return render(
@@ -179,69 +244,67 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
             "findings": form.findings,
             "needs_acknowledgement": bool(form.to_acknowledge())
             or "safety_acknowledged" in form.errors,
-            "point_reference": _point_reference(),
+            "point_reference": point_reference(),
         },
     )
+
+
+def _to_detail(session: TreatmentSession):
+    return redirect("treatment_sessions:session_detail", code=session.code)
 
 
 def _sign(request, session: TreatmentSession):
     if session.is_signed and session.signed_by_id == request.user.pk:
         # The same "sign" sent twice: the first one did it.
-        messages.success(request, "Note signed. It is now read-only; corrections are addenda.")
-        return redirect("treatment_sessions:session_detail", code=session.code)
-    screening = screening_from(screening_intake(session.patient))
+        messages.success(request, SIGNED_MESSAGE)
+        return _to_detail(session)
     try:
-        session_sign(session=session, user=request.user, screening=screening)
+        session_sign(session=session, user=request.user)
     except SigningRefused as refused:
         messages.error(request, "The note was not signed; it stays a draft.")
         for problem in refused.problems:
             messages.error(request, problem)
     else:
-        messages.success(request, "Note signed. It is now read-only; corrections are addenda.")
-    return redirect("treatment_sessions:session_detail", code=session.code)
+        messages.success(request, SIGNED_MESSAGE)
+    return _to_detail(session)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.add_treatmentsession", raise_exception=True)
 def session_create_view(request, code):
     patient = get_patient_for(request.user, code)
-    if patient.is_archived:
-        messages.error(request, "This chart is archived. Restore it before logging a session.")
+    try:
+        refuse_new_session(patient)
+    except ChartArchived as refused:
+        messages.error(request, str(refused))
         return redirect("clinic:patient_detail", code=patient.code)
     return _session_form(request, patient=patient, session=None)
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.change_treatmentsession", raise_exception=True)
 def session_edit_view(request, code):
     session = get_session_for(request.user, code)
-    refusal = edit_refusal(session, request.user)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("treatment_sessions:session_detail", code=session.code)
+    try:
+        refuse_uneditable(session, user=request.user)
+    except SessionNotEditable as refused:
+        messages.error(request, str(refused))
+        return _to_detail(session)
     return _session_form(request, patient=session.patient, session=session)
 
 
 def _detail_page(request, session: TreatmentSession, *, addendum_form=None):
-    prefetch_related_objects(
-        [session],
-        "needled_points__point",
-        "adverse_events",
-        "safety_acknowledgements__acknowledged_by",
-        "addenda__created_by",
-    )
+    session = with_note_parts(session)
     is_author = session.created_by_id == request.user.pk
     problems = []
     findings = []
     if session.is_draft:
-        screening = screening_from(screening_intake(session.patient))
-        findings = check_session(screening, session.point_list(), session.modalities)
+        check = signing_check(session, user=request.user)
+        findings = check.findings
         if is_author:
-            problems = signing_problems(session, user=request.user, screening=screening)
+            problems = check.problems
     record_read(request, session, patient=session.patient)
     return render(
         request,
@@ -258,7 +321,6 @@ def _detail_page(request, session: TreatmentSession, *, addendum_form=None):
     )
 
 
-@never_cache
 @require_safe
 @login_required
 def session_detail(request, code):
@@ -273,7 +335,6 @@ def session_sign_view(request, code):
     return _sign(request, session)
 
 
-@never_cache
 @login_required
 @require_POST
 @permission_required("treatment_sessions.add_sessionaddendum", raise_exception=True)
@@ -286,32 +347,32 @@ def addendum_create_view(request, code):
         addendum_add(session=session, text=form.cleaned_data["text"], user=request.user)
     except SessionNotEditable as refused:
         messages.error(request, str(refused))
-        return redirect("treatment_sessions:session_detail", code=session.code)
+        return _to_detail(session)
     messages.success(request, "Addendum added.")
     return redirect(
         reverse("treatment_sessions:session_detail", kwargs={"code": session.code}) + "#addenda"
     )
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("treatment_sessions.change_treatmentsession", raise_exception=True)
 def session_discard_view(request, code):
     session = get_session_for(request.user, code)
-    form = DiscardForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
+    form = discard_form(request.POST if request.method == "POST" else None)
+    discarding = request.method == "POST" and form.is_valid()
+    try:
+        if discarding:
             session_discard(session=session, reason=form.cleaned_data["reason"], user=request.user)
-        except SessionNotEditable as refused:
-            messages.error(request, str(refused))
-            return redirect("treatment_sessions:session_detail", code=session.code)
+        else:
+            # The form is shown only to whoever may still discard the draft.
+            refuse_uneditable(session, user=request.user)
+    except SessionNotEditable as refused:
+        messages.error(request, str(refused))
+        return _to_detail(session)
+    if discarding:
         messages.success(request, "Draft discarded. It stays on record, marked discarded.")
         return redirect("clinic:patient_detail", code=session.patient.code)
-    refusal = edit_refusal(session, request.user)
-    if refusal:
-        messages.error(request, refusal)
-        return redirect("treatment_sessions:session_detail", code=session.code)
     return render(request, "sessions/session_discard.html", {"session": session, "form": form})
 
 
@@ -322,8 +383,7 @@ def session_discard_view(request, code):
 @login_required
 @permission_required("treatment_sessions.view_protocol", raise_exception=True)
 def protocol_list(request):
-    protocols = Protocol.objects.all()
-    return render(request, "sessions/protocol_list.html", {"protocols": protocols})
+    return render(request, "sessions/protocol_list.html", {"protocols": all_protocols()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -358,5 +418,5 @@ def _protocol_form(request, *, protocol: Protocol | None):
     return render(
         request,
         "sessions/protocol_form.html",
-        {"form": form, "protocol": protocol, "point_reference": _point_reference()},
+        {"form": form, "protocol": protocol, "point_reference": point_reference()},
     )

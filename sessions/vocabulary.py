@@ -1,6 +1,6 @@
-"""The treatment-session vocabulary (CLINICAL.md section 3).
+"""The treatment-session vocabulary (docs/clinical-rules.md section 3).
 
-Values are lower_snake_case and never renamed (CONTRACT.md); labels may change.
+Values are lower_snake_case and never renamed (docs/reference.md); labels may change.
 """
 
 from django.db import models

@@ -229,7 +229,8 @@ def make_plan(patient, *, user, **details):
 
 def sign_history(patient, *, user, scores, start=None, step_days=7):
     """Log and sign one session per pain-before score, `step_days` apart, through
-    session_sign (so an active plan counts each one). Returns the sessions."""
+    session_sign (so an active plan counts each one, and the safety rules meet the
+    patient's intake as for any note). Returns the sessions."""
     start = start or timezone.localdate() - datetime.timedelta(days=step_days * len(scores))
     signed = []
     for number, score in enumerate(scores):
@@ -240,5 +241,5 @@ def sign_history(patient, *, user, scores, start=None, step_days=7):
             pain_before=score,
             pain_after=max(score - 2, 0),
         )
-        signed.append(session_sign(session=session, user=user, screening=None))
+        signed.append(session_sign(session=session, user=user))
     return signed

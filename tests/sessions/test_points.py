@@ -1,4 +1,4 @@
-"""Acupuncture point codes (CLINICAL.md section 4): the WHO reference table, the parser
+"""Acupuncture point codes (docs/clinical-rules.md section 4): the WHO reference table, the parser
 of what practitioners type, and the points field of the session form."""
 
 import re
@@ -21,7 +21,7 @@ from sessions.points import (
 )
 from tests.factories import NEW_SESSION_FORM, IntakeFactory
 
-# CLINICAL.md section 4, written out here so that a change to the module's own table
+# docs/clinical-rules.md section 4, written out here so that a change to the module's own table
 # shows up as a failure rather than a new expectation.
 WHO_MERIDIANS = {
     "LU": 11,
@@ -41,7 +41,7 @@ WHO_MERIDIANS = {
 }
 MIDLINE = {"GV", "CV"}
 
-# Other spellings practitioners type (CLINICAL.md section 4), by WHO meridian code.
+# Other spellings practitioners type (docs/clinical-rules.md section 4), by WHO meridian code.
 SPELLINGS = {
     **{meridian: [meridian] for meridian in WHO_MERIDIANS},
     "BL": ["BL", "UB"],

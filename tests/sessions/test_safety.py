@@ -1,4 +1,4 @@
-"""The safety rules checked when a session is saved (CLINICAL.md section 5): first the
+"""The safety rules checked when a session is saved (docs/clinical-rules.md section 5): first the
 pure rules of sessions/safety.py, row by row and both sides of each row, then the same
 rules as the acupuncturist meets them on the session form and the chart."""
 
@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sessions import views as sessions_views
 from sessions.models import SafetyAcknowledgement, TreatmentSession
 from sessions.points import NeedledPoint, all_codes, default_side
 from sessions.safety import (
@@ -23,7 +24,7 @@ from tests.factories import NEW_SESSION_FORM, IntakeFactory, PatientFactory, Tre
 EA = "electroacupuncture"
 NOT_EA = [[], ["manual_needling"], ["manual_needling", "moxibustion", "cupping", "gua_sha"]]
 
-# CLINICAL.md section 5, written out: LI4, SP6, BL60, BL67, GB21; lumbosacral BL22-BL35
+# docs/clinical-rules.md section 5, written out: LI4, SP6, BL60, BL67, GB21; lumbosacral BL22-BL35
 # and GV2-GV5; lower abdomen CV1-CV8, KI11-KI16, ST25-ST30.
 EXPECTED_CAUTION_POINTS = {
     "LI4", "SP6", "BL60", "BL67", "GB21",
@@ -501,3 +502,48 @@ def test_editing_a_draft_needs_no_new_tick_for_a_warning_already_acknowledged(
         "LI4",
         "ST36",
     ]
+
+
+def _intake_submitted_while_the_form_is_checked(monkeypatch, **answers):
+    """A new intake arrives after the page read the patient's screening and before the
+    session is saved: the form checks the old answers, the save the new ones."""
+    real = sessions_views.session_context
+
+    def context_then_new_intake(patient, **kwargs):
+        context = real(patient, **kwargs)
+        IntakeFactory(patient=patient, submitted=True, **answers)
+        return context
+
+    monkeypatch.setattr(sessions_views, "session_context", context_then_new_intake)
+
+
+@pytest.mark.django_db
+def test_a_pacemaker_recorded_while_the_form_was_checked_still_refuses_electroacupuncture(
+    practitioner_client, monkeypatch
+):
+    patient = _patient_with()
+    _intake_submitted_while_the_form_is_checked(monkeypatch, pacemaker="yes")
+
+    response = practitioner_client.post(_new_session_url(patient), _electro())
+
+    assert response.status_code == 200
+    assert any(
+        "Electroacupuncture is not allowed" in error for error in _errors(response.content.decode())
+    )
+    assert not TreatmentSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pregnancy_recorded_while_the_form_was_checked_asks_for_the_tick(
+    practitioner_client, monkeypatch
+):
+    patient = _patient_with()
+    _intake_submitted_while_the_form_is_checked(monkeypatch, pregnant="yes")
+
+    response = practitioner_client.post(_new_session_url(patient), _session_data(points="LI4"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Tick to confirm" in _acknowledgement_block(html)
+    assert 'data-safety-rule="pregnancy_points"' in html
+    assert not TreatmentSession.objects.exists()

@@ -12,12 +12,13 @@ from django.utils import timezone
 from accounts import roles
 from sessions.models import AdverseEvent, SessionAddendum, TreatmentSession
 from tests.factories import (
-    NEW_SESSION_FORM,
     PatientFactory,
     PractitionerProfileFactory,
     TreatmentSessionFactory,
     UserFactory,
 )
+from tests.payloads import session_note
+from tests.urls import chart_url
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,6 @@ def _addenda_url(session):
 
 def _discard_url(session):
     return f"/sessions/{session.code}/discard/"
-
-
-def _chart_url(patient):
-    return f"/patients/{patient.code}/"
 
 
 def _new_session_url(patient):
@@ -74,33 +71,6 @@ def _draft(author, **kwargs):
     """A complete draft of the author's: pain 6 -> 3, 10 needles in and out, two points."""
     kwargs.setdefault("points", "GB20 L, BL23")
     return TreatmentSessionFactory(created_by=author, **kwargs)
-
-
-def _form_data(**overrides) -> dict:
-    """What the session form posts for a complete note of today, no adverse events."""
-    data = {
-        "date": timezone.localdate().isoformat(),
-        "pain_before": "7",
-        "pain_after": "4",
-        "points": "GB20, GB21 L, LI4",
-        "modalities": ["manual_needling"],
-        "ea_frequency_hz": "",
-        "ea_intensity": "",
-        "needles_inserted": "5",
-        "needles_removed": "5",
-        "needle_count_explanation": "",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiff since Monday.",
-        "objective": "Tight upper trapezius on the left.",
-        "range_of_motion": "Cervical rotation L 70, R 50.",
-        "assessment": "Myofascial neck pain.",
-        "plan_notes": "Review in one week.",
-        "pain_medication_doses": "2",
-        **NEW_SESSION_FORM,
-    }
-    data.update(overrides)
-    return data
 
 
 def _snapshot(session) -> dict:
@@ -283,7 +253,7 @@ def test_after_explaining_the_needle_counts_the_note_signs(client, acupuncturist
 
     response = client.post(
         _edit_url(draft),
-        _form_data(
+        session_note(
             needles_inserted="12",
             needles_removed="11",
             needle_count_explanation=explanation,
@@ -323,7 +293,7 @@ def test_the_chart_and_the_session_page_alert_on_a_needle_count_mismatch(client,
     matching = _draft(acupuncturist, patient=patient, signed=True)
     _login(client, acupuncturist)
 
-    chart = client.get(_chart_url(patient))
+    chart = client.get(chart_url(patient))
 
     mismatch_row = _chart_row(chart, explained)
     assert mismatch_row is not None
@@ -344,7 +314,7 @@ def test_the_chart_and_the_session_page_alert_on_a_needle_count_mismatch(client,
 def test_an_unexplained_mismatch_in_a_draft_is_flagged_on_the_chart(client, acupuncturist):
     draft = _draft(acupuncturist, needles_inserted=8, needles_removed=7)
 
-    chart = _login(client, acupuncturist).get(_chart_url(draft.patient))
+    chart = _login(client, acupuncturist).get(chart_url(draft.patient))
 
     row = _chart_row(chart, draft)
     assert row is not None
@@ -390,7 +360,7 @@ def test_save_and_sign_saves_and_signs_a_complete_new_note_in_one_post(client, a
     patient = PatientFactory()
 
     response = _login(client, acupuncturist).post(
-        _new_session_url(patient), _form_data(action="sign"), follow=True
+        _new_session_url(patient), session_note(action="sign"), follow=True
     )
 
     [session] = TreatmentSession.objects.filter(patient=patient)
@@ -406,7 +376,7 @@ def test_save_and_sign_on_an_edited_draft_saves_the_changes_and_signs(client, ac
     draft = _draft(acupuncturist, pain_after=None)
 
     _login(client, acupuncturist).post(
-        _edit_url(draft), _form_data(action="sign", pain_after="2", subjective="Better today.")
+        _edit_url(draft), session_note(action="sign", pain_after="2", subjective="Better today.")
     )
 
     signed = _refresh(draft)
@@ -422,7 +392,7 @@ def test_save_and_sign_keeps_the_draft_and_shows_the_problems_when_signing_is_bl
 
     response = _login(client, acupuncturist).post(
         _new_session_url(patient),
-        _form_data(action="sign", pain_after="", needles_inserted="6", needles_removed="5"),
+        session_note(action="sign", pain_after="", needles_inserted="6", needles_removed="5"),
         follow=True,
     )
 
@@ -443,7 +413,7 @@ def test_save_and_sign_with_an_invalid_form_saves_nothing_and_signs_nothing(clie
     patient = PatientFactory()
 
     response = _login(client, acupuncturist).post(
-        _new_session_url(patient), _form_data(action="sign", pain_before="11")
+        _new_session_url(patient), session_note(action="sign", pain_before="11")
     )
 
     assert response.status_code == 200
@@ -470,7 +440,7 @@ def signed_note(client, acupuncturist):
 @pytest.mark.parametrize("action", ["save", "sign", "add_adverse_event"])
 def test_editing_a_signed_note_changes_nothing(client, signed_note, action):
     before = _snapshot(signed_note)
-    changed = _form_data(
+    changed = session_note(
         action=action,
         date=(signed_note.date - datetime.timedelta(days=3)).isoformat(),
         pain_before="2",
@@ -705,7 +675,7 @@ def test_a_colleague_can_add_an_addendum_to_a_signed_note(client, signed_note):
 def test_the_author_discards_a_draft_with_a_reason_and_it_stays_on_record(client, acupuncturist):
     draft = _draft(acupuncturist)
     _login(client, acupuncturist)
-    assert _chart_row(client.get(_chart_url(draft.patient)), draft) is not None
+    assert _chart_row(client.get(chart_url(draft.patient)), draft) is not None
     before = timezone.now()
 
     response = client.post(
@@ -718,7 +688,7 @@ def test_the_author_discards_a_draft_with_a_reason_and_it_stays_on_record(client
     assert before <= discarded.discarded_at <= timezone.now()
     assert discarded.discard_reason == "Logged on the wrong patient's chart."
     assert discarded.points_text() == "GB20 L, BL23"
-    assert response.redirect_chain == [(_chart_url(draft.patient), 302)]
+    assert response.redirect_chain == [(chart_url(draft.patient), 302)]
     assert "Draft discarded. It stays on record, marked discarded." in _messages(response)
     assert _chart_row(response, draft) is None
 
@@ -904,7 +874,7 @@ def test_the_author_can_edit_a_draft(client, acupuncturist):
 
     response = _login(client, acupuncturist).post(
         _edit_url(draft),
-        _form_data(pain_before="8", pain_after="5", points="ST36, SP6 R", subjective="Edited."),
+        session_note(pain_before="8", pain_after="5", points="ST36, SP6 R", subjective="Edited."),
         follow=True,
     )
 
@@ -930,7 +900,7 @@ def test_a_colleague_cannot_edit_someone_elses_draft(client, acupuncturist):
     _login(client, _colleague())
 
     response = client.post(
-        _edit_url(draft), _form_data(pain_before="1", subjective="Not mine."), follow=True
+        _edit_url(draft), session_note(pain_before="1", subjective="Not mine."), follow=True
     )
 
     assert response.redirect_chain == [(_session_url(draft), 302)]

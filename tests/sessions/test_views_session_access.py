@@ -20,7 +20,6 @@ from sessions.models import (
     TreatmentSession,
 )
 from tests.factories import (
-    NEW_SESSION_FORM,
     TEN_POINTS,
     IntakeFactory,
     PatientFactory,
@@ -28,6 +27,8 @@ from tests.factories import (
     ProtocolFactory,
     TreatmentSessionFactory,
 )
+from tests.payloads import session_note
+from tests.urls import chart_url
 
 pytestmark = pytest.mark.django_db
 
@@ -37,40 +38,27 @@ FORTY_POINTS = ", ".join(f"BL{number}" for number in range(1, 41))
 USERS = ["front_desk", "acupuncturist", "clinic_admin", "no_role"]
 
 
-def _chart_url(patient, page=None):
-    url = f"/patients/{patient.code}/"
-    return f"{url}?sessions_page={page}" if page else url
-
-
-def _session_url(session):
-    return f"/sessions/{session.code}/"
-
-
-def _session_form_data(**overrides):
+def _note(**overrides):
     """A complete, valid session form as the acupuncturist sends it."""
-    data = {
-        "date": timezone.localdate().isoformat(),
+    defaults = {
         "pain_before": "6",
         "pain_after": "3",
         "points": "GB20 L, BL23",
-        "modalities": ["manual_needling"],
-        "ea_frequency_hz": "",
-        "ea_intensity": "",
         "needles_inserted": "10",
         "needles_removed": "10",
-        "needle_count_explanation": "",
         "retention_minutes": "20",
-        "position": "prone",
         "subjective": "Neck stiffer after a long drive.",
         "objective": "",
         "range_of_motion": "",
         "assessment": "",
         "plan_notes": "",
         "pain_medication_doses": "",
-        **NEW_SESSION_FORM,
     }
-    data.update(overrides)
-    return data
+    return session_note(**(defaults | overrides))
+
+
+def _session_url(session):
+    return f"/sessions/{session.code}/"
 
 
 def _rows(response) -> list[str]:
@@ -128,7 +116,7 @@ PAGES = [
         "session_create POST",
         lambda w: reverse("treatment_sessions:session_create", kwargs={"code": w.patient.code}),
         "post",
-        _session_form_data(),
+        _note(),
         302,
     ),
     (
@@ -149,7 +137,7 @@ PAGES = [
         "session_edit POST",
         lambda w: reverse("treatment_sessions:session_edit", kwargs={"code": w.draft.code}),
         "post",
-        _session_form_data(pain_before="9", subjective="Changed by whoever could."),
+        _note(pain_before="9", subjective="Changed by whoever could."),
         302,
     ),
     (
@@ -211,8 +199,6 @@ PAGES = [
     ),
 ]
 PAGE_IDS = [case[0] for case in PAGES]
-# What a clinic admin may do on these pages: read.
-ADMIN_READS = {"session_detail GET", "protocol_list GET"}
 
 
 def _request(client, world, url_for, method, data):
@@ -220,40 +206,6 @@ def _request(client, world, url_for, method, data):
     if method == "post":
         return url, client.post(url, data)
     return url, client.get(url)
-
-
-@pytest.mark.parametrize(("case", "url_for", "method", "data", "ok"), PAGES, ids=PAGE_IDS)
-def test_anonymous_visitors_are_sent_to_login_and_change_nothing(
-    client, world, case, url_for, method, data, ok
-):
-    before = _state(world)
-    url, response = _request(client, world, url_for, method, data)
-    assert response.status_code == 302
-    assert response["Location"] == f"{LOGIN_URL}?next={url}"
-    assert _state(world) == before
-
-
-@pytest.mark.parametrize("user_name", ["no_role", "front_desk"])
-@pytest.mark.parametrize(("case", "url_for", "method", "data", "ok"), PAGES, ids=PAGE_IDS)
-def test_users_without_clinical_access_are_refused_every_session_and_protocol_page(
-    client, users, world, user_name, case, url_for, method, data, ok
-):
-    client.force_login(users[user_name])
-    before = _state(world)
-    _, response = _request(client, world, url_for, method, data)
-    assert response.status_code == 403
-    assert _state(world) == before
-
-
-@pytest.mark.parametrize(("case", "url_for", "method", "data", "ok"), PAGES, ids=PAGE_IDS)
-def test_clinic_admin_reads_session_notes_and_protocols_but_changes_nothing(
-    client, clinic_admin, world, case, url_for, method, data, ok
-):
-    client.force_login(clinic_admin)
-    before = _state(world)
-    _, response = _request(client, world, url_for, method, data)
-    assert response.status_code == (200 if case in ADMIN_READS else 403)
-    assert _state(world) == before
 
 
 @pytest.mark.parametrize(("case", "url_for", "method", "data", "ok"), PAGES, ids=PAGE_IDS)
@@ -286,7 +238,7 @@ def test_acupuncturist_posts_do_what_the_page_says(client, acupuncturist, world)
 
     response = client.post(
         reverse("treatment_sessions:session_create", kwargs={"code": world.patient.code}),
-        _session_form_data(subjective="Created through the form."),
+        _note(subjective="Created through the form."),
     )
     created = TreatmentSession.objects.get(subjective="Created through the form.")
     assert response["Location"] == _session_url(created)
@@ -370,7 +322,7 @@ def logged_session(patient, acupuncturist):
 def test_front_desk_sees_nothing_of_session_notes_on_the_chart(
     desk_client, patient, logged_session
 ):
-    response = desk_client.get(_chart_url(patient))
+    response = desk_client.get(chart_url(patient))
     assert response.status_code == 200
     content = response.content.decode()
     assert patient.last_name in content, "the front desk sees the chart itself"
@@ -419,7 +371,7 @@ def test_acupuncturist_sees_the_session_list_newest_first_with_its_details(
     )
     client.force_login(acupuncturist)
 
-    response = client.get(_chart_url(patient))
+    response = client.get(chart_url(patient))
 
     content = response.content.decode()
     assert "Treatment sessions" in content
@@ -448,7 +400,7 @@ def test_clinic_admin_sees_the_session_list_but_cannot_log_a_session(
     client, clinic_admin, patient, logged_session
 ):
     client.force_login(clinic_admin)
-    response = client.get(_chart_url(patient))
+    response = client.get(chart_url(patient))
     content = response.content.decode()
     assert _rows(response) == [str(logged_session.code)]
     assert "GB20 L, BL23, LI4 R" in _row(response, logged_session)
@@ -470,7 +422,7 @@ def test_discarded_sessions_are_not_listed_on_the_chart(
         points="ST36",
     )
     client.force_login(acupuncturist)
-    response = client.get(_chart_url(patient))
+    response = client.get(chart_url(patient))
     content = response.content.decode()
     assert _rows(response) == [str(logged_session.code)]
     assert str(discarded.code) not in content
@@ -493,11 +445,11 @@ def test_chart_shows_twenty_sessions_a_page_and_links_to_the_rest(client, acupun
     newest_first = [str(s.code) for s in sessions]
     client.force_login(acupuncturist)
 
-    first = client.get(_chart_url(patient))
+    first = client.get(chart_url(patient))
     assert _rows(first) == newest_first[:20]
     assert 'href="?sessions_page=2"' in first.content.decode()
 
-    second = client.get(_chart_url(patient, page=2))
+    second = client.get(chart_url(patient, sessions_page=2))
     assert _rows(second) == newest_first[20:]
     assert 'href="?sessions_page=1"' in second.content.decode()
     assert 'href="?sessions_page=3"' not in second.content.decode()
@@ -536,9 +488,9 @@ def test_chart_query_count_does_not_grow_with_sessions(client, acupuncturist, pa
     IntakeFactory(patient=patient, submitted=True)
     client.force_login(acupuncturist)
     _signed_sessions(patient, acupuncturist, 2)
-    few, few_response = _count(client, _chart_url(patient))
+    few, few_response = _count(client, chart_url(patient))
     _signed_sessions(patient, acupuncturist, 38, start=2)
-    many, many_response = _count(client, _chart_url(patient))
+    many, many_response = _count(client, chart_url(patient))
     assert (len(_rows(few_response)), len(_rows(many_response))) == (2, 20)
     assert "Bruising / haematoma (mild)" in many_response.content.decode()
     assert few == many
@@ -657,7 +609,7 @@ def test_session_pages_are_never_cached(client, acupuncturist, world, url_for):
 def test_session_form_with_errors_is_never_cached(client, acupuncturist, patient):
     client.force_login(acupuncturist)
     url = reverse("treatment_sessions:session_create", kwargs={"code": patient.code})
-    response = client.post(url, _session_form_data(pain_before="11"))
+    response = client.post(url, _note(pain_before="11"))
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
     assert "no-store" in response["Cache-Control"]
@@ -669,7 +621,7 @@ def test_session_urls_carry_the_uuid_code_not_the_row_id(client, acupuncturist, 
         "treatment_sessions:session_detail", kwargs={"code": world.signed.code}
     ) == _session_url(world.signed)
     assert client.get(f"/sessions/{world.signed.pk}/").status_code == 404
-    chart = client.get(_chart_url(world.patient)).content.decode()
+    chart = client.get(chart_url(world.patient)).content.decode()
     links = re.findall(r'href="(/sessions/[^"]*)"', chart)
     assert sorted(links) == sorted([_session_url(world.draft), _session_url(world.signed)])
     detail = client.get(_session_url(world.draft)).content.decode()
@@ -687,7 +639,7 @@ def test_html_typed_in_a_note_is_shown_as_text_never_run(client, patient):
     ).user
     client.force_login(author)
     create_url = reverse("treatment_sessions:session_create", kwargs={"code": patient.code})
-    client.post(create_url, _session_form_data(subjective=XSS, objective=XSS))
+    client.post(create_url, _note(subjective=XSS, objective=XSS))
     session = TreatmentSession.objects.get(patient=patient)
     assert session.subjective == XSS
 
@@ -696,7 +648,7 @@ def test_html_typed_in_a_note_is_shown_as_text_never_run(client, patient):
         "edit form": client.get(
             reverse("treatment_sessions:session_edit", kwargs={"code": session.code})
         ),
-        "chart": client.get(_chart_url(patient)),
+        "chart": client.get(chart_url(patient)),
     }
     for page, response in pages.items():
         content = response.content.decode()

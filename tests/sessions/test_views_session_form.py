@@ -14,6 +14,7 @@ from intake.services import patient_archive
 from sessions import views as sessions_views
 from sessions.models import AdverseEvent, Protocol, TreatmentSession
 from tests.factories import IntakeFactory, ProtocolFactory, TreatmentSessionFactory
+from tests.payloads import ea_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -148,30 +149,7 @@ DIZZINESS = {
 
 def _visit(**changes) -> dict:
     """A complete, valid session form as an acupuncturist would post it."""
-    data = {
-        "date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
-        "pain_before": "6",
-        "pain_after": "3",
-        "points": "GB20 L, BL23, LI4",
-        "modalities": ["manual_needling", "electroacupuncture"],
-        "ea_frequency_hz": "4",
-        "ea_intensity": "moderate",
-        "needles_inserted": "12",
-        "needles_removed": "12",
-        "needle_count_explanation": "",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiffer after a long drive.",
-        "objective": "Tender at GB21 both sides.",
-        "range_of_motion": "Cervical rotation L 70°, R 45°.",
-        "assessment": "Tension-type pattern, improving.",
-        "plan_notes": "Weekly for three more visits.",
-        "pain_medication_doses": "3",
-        "action": "save",
-        **_adverse_events(),
-    }
-    data.update(changes)
-    return data
+    return ea_visit(**changes)
 
 
 def _assert_kept(page: _Page, sent: dict, *, besides=()) -> None:
