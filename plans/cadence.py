@@ -1,4 +1,4 @@
-"""The cadence policy of CLINICAL.md section 6, as plain functions (no database).
+"""The cadence policy of docs/clinical-rules.md section 6, as plain functions (no database).
 
 replay() takes a plan's baseline, its signed sessions and its practitioners'
 decisions, and returns the cadence after each one with the rule and the numbers

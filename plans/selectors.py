@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts.models import User
 from intake.models import Intake, Patient
 from plans import cadence
-from plans.models import Appointment, Plan, PlanDecision
-from sessions.models import TreatmentSession
+from plans.models import Appointment, Plan, PlanDecision, ReferralContact
+from sessions.models import Protocol, TreatmentSession
 
 WORKLIST_DAYS_AHEAD = 7
 
@@ -36,8 +36,8 @@ def plan_visits(plan: Plan) -> list[TreatmentSession]:
 
 
 def derive_baseline(patient: Patient, first_session: TreatmentSession | None) -> Baseline:
-    """CLINICAL.md 6: the intake's pain now when an intake was submitted before the
-    first session, else the first session's pain before."""
+    """docs/clinical-rules.md section 6: the intake's pain now when an intake was submitted
+    before the first session, else the first session's pain before."""
     intakes = patient.intakes.submitted().exclude(pain_now=None).order_by("-submitted_at")
     if first_session is not None:
         day_after = first_session.date + datetime.timedelta(days=1)
@@ -110,6 +110,30 @@ def active_plan(patient: Patient) -> Plan | None:
     return patient.plans.active().select_related("practitioner", "created_by", "updated_by").first()
 
 
+def earlier_plans(patient: Patient, *, besides: Plan | None):
+    """The patient's plans other than the one shown, latest started first (one query,
+    when the page lists them)."""
+    return (
+        patient.plans.exclude(pk=besides.pk if besides else None)
+        .order_by("-start_date")
+        .select_related("ended_by")
+    )
+
+
+def plan_history(plan: Plan):
+    """The plan's events, newest first, with who made each and the session behind it
+    (one query, when the page lists them)."""
+    return plan.events.select_related("created_by", "session").order_by("-created_at", "-pk")
+
+
+def plan_protocols(plan: Plan) -> list[Protocol]:
+    return list(plan.protocols.all())
+
+
+def plan_referrals(plan: Plan) -> list[ReferralContact]:
+    return list(plan.referrals.all())
+
+
 def next_appointment(patient: Patient) -> Appointment | None:
     return patient.appointments.upcoming().select_related("practitioner").first()
 
@@ -127,8 +151,15 @@ def practitioners():
     )
 
 
-def due_worklist(*, today: datetime.date, practitioner_id: int | None = None):
-    """Active plans due within WORKLIST_DAYS_AHEAD days or overdue, most overdue first.
+def is_practitioner(user: User) -> bool:
+    return practitioners().filter(pk=user.pk).exists()
+
+
+def due_worklist(
+    *, today: datetime.date, practitioner_id: int | None = None, booked: bool | None = None
+):
+    """Active plans due within WORKLIST_DAYS_AHEAD days or overdue, most overdue first;
+    with `booked`, only those with (True) or without (False) a booking ahead.
 
     Each plan carries `has_booking` (a booked appointment still ahead) and
     `upcoming` (those appointments, soonest first) for the template.
@@ -137,11 +168,11 @@ def due_worklist(*, today: datetime.date, practitioner_id: int | None = None):
     plans = Plan.objects.due_by(today + datetime.timedelta(days=WORKLIST_DAYS_AHEAD))
     if practitioner_id is not None:
         plans = plans.filter(practitioner_id=practitioner_id)
-    booked = Appointment.objects.filter(
+    booking_ahead = Appointment.objects.filter(
         patient=OuterRef("patient"), status=Appointment.Status.BOOKED, starts_at__gte=now
     )
-    return (
-        plans.annotate(has_booking=Exists(booked))
+    plans = (
+        plans.annotate(has_booking=Exists(booking_ahead))
         .select_related("patient", "practitioner")
         .prefetch_related(
             Prefetch(
@@ -152,6 +183,9 @@ def due_worklist(*, today: datetime.date, practitioner_id: int | None = None):
         )
         .order_by("next_due", "patient__last_name", "patient__first_name", "pk")
     )
+    if booked is not None:
+        plans = plans.filter(has_booking=booked)
+    return plans
 
 
 def worklist_counts(plans) -> dict:

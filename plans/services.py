@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.history import check_version
 from intake.models import Patient
+from intake.services import refuse_archived
 from plans import cadence
 from plans.models import Appointment, Plan, PlanDecision, PlanEvent, PlanSession
 from plans.selectors import derive_baseline, plan_outcome, plan_visits, unplanned_sessions
@@ -34,6 +35,27 @@ DETAIL_M2M = ("protocols", "referrals")
 
 class PlanError(Exception):
     """A plan change that cannot be made; the message says why, for the user."""
+
+
+ALREADY_ENDED = "This plan has already ended."
+
+
+def refuse_ended(
+    plan: Plan, message: str = "This plan has ended and can no longer be changed."
+) -> None:
+    """Raise PlanError for a plan that has ended: it stays on the chart, read-only.
+
+    The services decide on the locked row; a view asks first, on the row it read, so
+    that it offers no form the service would refuse.
+    """
+    if not plan.is_active:
+        raise PlanError(message)
+
+
+def refuse_second_plan(patient: Patient) -> None:
+    """Raise PlanError when the patient already has an active plan: one at a time."""
+    if patient.plans.active().exists():
+        raise PlanError("This patient already has an active plan.")
 
 
 def _lock(plan: Plan) -> Plan:
@@ -58,43 +80,70 @@ def _replay(
     """
     sessions = plan_visits(plan)
     if plan.baseline_source != Plan.BaselineSource.CORRECTED:
-        derived = derive_baseline(plan.patient, sessions[0] if sessions else None)
-        if (derived.value, derived.source) != (plan.baseline_pain, plan.baseline_source):
-            if derived.value != plan.baseline_pain:
-                PlanEvent.objects.create(
-                    plan=plan,
-                    kind=PlanEvent.Kind.BASELINE,
-                    from_value="" if plan.baseline_pain is None else f"{plan.baseline_pain}/10",
-                    to_value="" if derived.value is None else f"{derived.value}/10",
-                    numbers=f"baseline from {Plan.BaselineSource(derived.source).label}",
-                    automatic=True,
-                    session=session,
-                    created_by=user,
-                )
-            plan.baseline_pain, plan.baseline_source = derived.value, derived.source
-
+        _rederive_baseline(plan, sessions[0] if sessions else None, user=user, session=session)
     outcome = plan_outcome(plan, sessions)
-    before = plan.cadence
-    if outcome.cadence != before and decision is None:
-        last = outcome.steps[-1] if outcome.steps else None
-        if session is not None and last and last.key == str(session.code) and last.changed:
-            step, numbers = last, last.numbers
-        else:
-            step = outcome.last_change
-            numbers = "the history was replayed in date order" + (
-                f"; last change on {step.date:%Y-%m-%d}: {step.numbers}" if step else ""
-            )
+    if outcome.cadence != plan.cadence and decision is None:
+        _record_cadence_change(plan, outcome, user=user, session=session)
+    _record_new_flags(plan, outcome, user=user, session=session)
+    _store_outcome(plan, outcome)
+    return outcome
+
+
+def _rederive_baseline(
+    plan: Plan,
+    first_visit: TreatmentSession | None,
+    *,
+    user: User,
+    session: TreatmentSession | None,
+) -> None:
+    """Take the baseline the intake or the first visit gives now
+    (docs/cadence-policy.md#the-numbers-it-looks-at); a new value is recorded, a new
+    source alone is not."""
+    derived = derive_baseline(plan.patient, first_visit)
+    if derived.value != plan.baseline_pain:
         PlanEvent.objects.create(
             plan=plan,
-            kind=PlanEvent.Kind.CADENCE,
-            from_value=before,
-            to_value=outcome.cadence,
-            rule=step.rule if step else "",
-            numbers=numbers,
+            kind=PlanEvent.Kind.BASELINE,
+            from_value="" if plan.baseline_pain is None else f"{plan.baseline_pain}/10",
+            to_value="" if derived.value is None else f"{derived.value}/10",
+            numbers=f"baseline from {Plan.BaselineSource(derived.source).label}",
             automatic=True,
             session=session,
             created_by=user,
         )
+    plan.baseline_pain, plan.baseline_source = derived.value, derived.source
+
+
+def _record_cadence_change(
+    plan: Plan, outcome: cadence.Outcome, *, user: User, session: TreatmentSession | None
+) -> None:
+    """An automatic cadence change: the step the signed session made, or (when the
+    whole history moved it) the last step that changed the cadence."""
+    last = outcome.steps[-1] if outcome.steps else None
+    if session is not None and last and last.key == str(session.code) and last.changed:
+        step, numbers = last, last.numbers
+    else:
+        step = outcome.last_change
+        numbers = "the history was replayed in date order" + (
+            f"; last change on {step.date:%Y-%m-%d}: {step.numbers}" if step else ""
+        )
+    PlanEvent.objects.create(
+        plan=plan,
+        kind=PlanEvent.Kind.CADENCE,
+        from_value=plan.cadence,
+        to_value=outcome.cadence,
+        rule=step.rule if step else "",
+        numbers=numbers,
+        automatic=True,
+        session=session,
+        created_by=user,
+    )
+
+
+def _record_new_flags(
+    plan: Plan, outcome: cadence.Outcome, *, user: User, session: TreatmentSession | None
+) -> None:
+    """One event per flag the plan did not carry before; a flag that clears is not one."""
     old_flags = set(plan.flags)
     for code, message in _flag_messages(outcome).items():
         if code not in old_flags:
@@ -107,6 +156,9 @@ def _replay(
                 session=session,
                 created_by=user,
             )
+
+
+def _store_outcome(plan: Plan, outcome: cadence.Outcome) -> None:
     plan.cadence = outcome.cadence
     plan.policy_cadence = outcome.policy_cadence
     plan.on_hold = outcome.held
@@ -114,18 +166,18 @@ def _replay(
     plan.flags = [str(code) for code, _ in outcome.flags]
     plan.session_count = outcome.session_count
     plan.save()
-    return outcome
 
 
 @transaction.atomic
 def plan_create(*, patient: Patient, data: dict, user: User) -> Plan:
     """Start the patient's plan, counting their signed sessions not yet in a plan
-    (those since the last plan ended). Refused when a plan is already active."""
-    Patient.objects.select_for_update().get(pk=patient.pk)
-    if patient.plans.active().exists():
-        raise PlanError("This patient already has an active plan.")
-    if patient.is_archived:
-        raise PlanError("This chart is archived. Restore it before starting a plan.")
+    (those since the last plan ended). Refused when a plan is already active
+    (PlanError) or the chart is archived (ChartArchived)."""
+    # Two plans started at once for one patient: the second waits here, then finds
+    # the first active.
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    refuse_second_plan(locked)
+    refuse_archived(locked, "This chart is archived. Restore it before starting a plan.")
     unplanned = unplanned_sessions(patient)
     today = timezone.localdate()
     plan = Plan(
@@ -171,8 +223,7 @@ def plan_update(
     With `version` (the edit form's), an edit that someone else's overtook is refused.
     """
     plan = _lock(plan)
-    if not plan.is_active:
-        raise PlanError("This plan has ended and can no longer be changed.")
+    refuse_ended(plan)
     if version is not None:
         check_version(plan, version, data)
     changed = [
@@ -216,8 +267,7 @@ def plan_decide(
 ) -> PlanDecision:
     """Record a practitioner's decision (override, hold, release, baseline) and replay."""
     plan = _lock(plan)
-    if not plan.is_active:
-        raise PlanError("This plan has ended and can no longer be changed.")
+    refuse_ended(plan)
     Kind = PlanDecision.Kind
     if kind == Kind.HOLD and plan.on_hold:
         raise PlanError("The cadence is already on hold.")
@@ -277,8 +327,7 @@ def plan_decide(
 def plan_close(*, plan: Plan, status: str, reason: str, user: User) -> Plan:
     """Complete (discharge) or discontinue the plan. It stays on the chart, read-only."""
     plan = _lock(plan)
-    if not plan.is_active:
-        raise PlanError("This plan has already ended.")
+    refuse_ended(plan, ALREADY_ENDED)
     if status not in (Plan.Status.COMPLETED, Plan.Status.DISCONTINUED):
         raise PlanError("Choose whether the plan is completed or discontinued.")
     if status == Plan.Status.DISCONTINUED and not reason.strip():
@@ -327,9 +376,18 @@ def plan_session_signed(*, session: TreatmentSession, user: User) -> Plan | None
 
 
 class BookingError(Exception):
+    """A booking or visit change that cannot be made; `field` names the form field
+    the message belongs to, if one does."""
+
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def refuse_booking(patient: Patient) -> None:
+    """Raise ChartArchived for an archived chart: nothing is booked on it until it is
+    restored. (A view asks first, on the row it read, to offer no booking form.)"""
+    refuse_archived(patient, "This chart is archived. Restore it before booking.")
 
 
 @transaction.atomic
@@ -342,16 +400,16 @@ def appointment_book(
     user: User,
 ) -> tuple[Appointment, bool]:
     """Book a visit. Returns (appointment, created); the same booking sent twice (a
-    double click) returns the first one. Refuses a time that has passed or that
-    overlaps the practitioner's or the patient's other booked visits."""
-    if patient.is_archived:
-        raise BookingError("This chart is archived. Restore it before booking.")
+    double click) returns the first one. Refuses an archived chart (ChartArchived),
+    and a time that has passed or that overlaps the practitioner's or the patient's
+    other booked visits (BookingError)."""
+    # One booking at a time per practitioner and per patient, so two desks cannot
+    # take the same slot or double-book the patient with two practitioners; and a
+    # chart archived meanwhile is seen as archived.
+    User.objects.select_for_update().get(pk=practitioner.pk)
+    refuse_booking(Patient.objects.select_for_update().get(pk=patient.pk))
     if starts_at < timezone.now():
         raise BookingError("That time has already passed.", "date")
-    # One booking at a time per practitioner and per patient, so two desks cannot
-    # take the same slot or double-book the patient with two practitioners.
-    User.objects.select_for_update().get(pk=practitioner.pk)
-    Patient.objects.select_for_update().get(pk=patient.pk)
     ends_at = starts_at + datetime.timedelta(minutes=length_minutes)
     same = Appointment.objects.filter(
         patient=patient,

@@ -8,15 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from icalendar import Calendar, Event
 
 from audit.models import AuditEntry
 from audit.trail import record_read
-from core.concurrency import EditConflict, rebind_at
+from core.concurrency import EditConflict, rebind_after_conflict
 from intake.access import get_patient_for
 from intake.models import Patient
+from intake.selectors import latest_submitted_intake
+from intake.services import ChartArchived
 from plans.forms import (
     AppointmentForm,
     AppointmentStatusForm,
@@ -31,12 +32,18 @@ from plans.selectors import (
     active_plan,
     baseline_preview,
     due_worklist,
+    earlier_plans,
+    is_practitioner,
     next_appointment,
+    plan_history,
     plan_outcome,
+    plan_protocols,
+    plan_referrals,
     practitioners,
     worklist_counts,
 )
 from plans.services import (
+    ALREADY_ENDED,
     BookingError,
     PlanError,
     appointment_book,
@@ -45,6 +52,9 @@ from plans.services import (
     plan_create,
     plan_decide,
     plan_update,
+    refuse_booking,
+    refuse_ended,
+    refuse_second_plan,
 )
 from plans.timeline import timeline
 
@@ -75,8 +85,7 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
     if plan is not None:
         context["overdue"] = plan.is_overdue()
     if clinical:
-        earlier = patient.plans.exclude(pk=plan.pk if plan else None).order_by("-start_date")
-        context["earlier_plans"] = earlier.select_related("ended_by")
+        context["earlier_plans"] = earlier_plans(patient, besides=plan)
     if clinical and plan is not None:
         outcome = plan_outcome(plan)
         context.update(
@@ -85,11 +94,9 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
             last_change=outcome.last_change,
             flags=[message for _code, message in outcome.flags],
             chart=timeline(outcome),
-            events=plan.events.select_related("created_by", "session").order_by(
-                "-created_at", "-pk"
-            ),
-            protocols=list(plan.protocols.all()),
-            referrals=list(plan.referrals.all()),
+            events=plan_history(plan),
+            protocols=plan_protocols(plan),
+            referrals=plan_referrals(plan),
         )
         if plan.is_active and request.user.has_perm("plans.change_plan"):
             forms = forms or {}
@@ -104,7 +111,6 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
     return render(request, "plans/plan_detail.html", context, status=status)
 
 
-@never_cache
 @require_safe
 @login_required
 @permission_required("plans.view_plan", raise_exception=True)
@@ -113,7 +119,6 @@ def plan_detail(request, code):
     return _plan_page(request, patient, active_plan(patient))
 
 
-@never_cache
 @require_safe
 @login_required
 def plan_history_detail(request, code):
@@ -124,10 +129,10 @@ def plan_history_detail(request, code):
 
 def _plan_initial(patient: Patient, user) -> dict:
     """A new plan starts from the last submitted intake's answers."""
-    intake = patient.intakes.submitted().order_by("-submitted_at").first()
+    intake = latest_submitted_intake(patient)
     initial = {
         "review_date": timezone.localdate() + datetime.timedelta(weeks=6),
-        "practitioner": user.pk if practitioners().filter(pk=user.pk).exists() else None,
+        "practitioner": user.pk if is_practitioner(user) else None,
     }
     if intake is not None:
         goals = [intake.goals.strip()] if intake.goals.strip() else []
@@ -143,15 +148,15 @@ def _plan_initial(patient: Patient, user) -> dict:
     return initial
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("plans.add_plan", raise_exception=True)
 def plan_create_view(request, code):
     patient = get_patient_for(request.user, code)
-    existing = active_plan(patient)
-    if existing is not None:
-        messages.info(request, "This patient already has an active plan.")
+    try:
+        refuse_second_plan(patient)
+    except PlanError as refused:
+        messages.info(request, str(refused))
         return redirect("plans:plan_detail", code=patient.code)
     form = PlanForm(
         request.POST if request.method == "POST" else None,
@@ -160,7 +165,7 @@ def plan_create_view(request, code):
     if request.method == "POST" and form.is_valid():
         try:
             plan_create(patient=patient, data=form.cleaned_data, user=request.user)
-        except PlanError as refused:
+        except (PlanError, ChartArchived) as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, "Plan started.")
@@ -172,14 +177,15 @@ def plan_create_view(request, code):
     )
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("plans.change_plan", raise_exception=True)
 def plan_edit_view(request, code):
     plan = _get_plan_for(request.user, code)
-    if not plan.is_active:
-        messages.error(request, "This plan has ended and can no longer be changed.")
+    try:
+        refuse_ended(plan)
+    except PlanError as refused:
+        messages.error(request, str(refused))
         return redirect("plans:plan_history", code=plan.code)
     form = PlanEditForm(request.POST if request.method == "POST" else None, instance=plan)
     conflict = None
@@ -195,11 +201,7 @@ def plan_edit_view(request, code):
             )
         except EditConflict as overtaken:
             conflict = overtaken
-            plan.refresh_from_db()
-            form = rebind_at(
-                PlanEditForm, request.POST, conflict, submitted=form.cleaned_data, instance=plan
-            )
-            form.is_valid()  # shows the typing as typed, checked again
+            form = rebind_after_conflict(form, conflict, request.POST)
         except PlanError as refused:
             messages.error(request, str(refused))
             return redirect("plans:plan_detail", code=plan.patient.code)
@@ -218,14 +220,15 @@ def plan_edit_view(request, code):
     )
 
 
-@never_cache
 @login_required
 @permission_required("plans.change_plan", raise_exception=True)
 @require_POST
 def plan_decide_view(request, code):
     plan = _get_plan_for(request.user, code)
-    if not plan.is_active:
-        messages.error(request, "This plan has ended and can no longer be changed.")
+    try:
+        refuse_ended(plan)
+    except PlanError as refused:
+        messages.error(request, str(refused))
         return redirect("plans:plan_history", code=plan.code)
     kind = request.POST.get("kind", "")
     if kind not in PlanDecision.Kind.values:
@@ -260,14 +263,15 @@ _DECISION_DONE = {
 }
 
 
-@never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("plans.change_plan", raise_exception=True)
 def plan_close_view(request, code):
     plan = _get_plan_for(request.user, code)
-    if not plan.is_active:
-        messages.info(request, "This plan has already ended.")
+    try:
+        refuse_ended(plan, ALREADY_ENDED)
+    except PlanError as refused:
+        messages.info(request, str(refused))
         return redirect("plans:plan_history", code=plan.code)
     form = CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -290,8 +294,10 @@ def plan_close_view(request, code):
 
 # --- the worklist -----------------------------------------------------------------
 
+# The worklist's tabs, by whether a visit is booked ahead ("all" shows both).
+_WORKLIST_TABS = {"to_book": False, "booked": True}
 
-@never_cache
+
 @require_safe
 @login_required
 @permission_required("plans.view_plan", raise_exception=True)
@@ -303,15 +309,14 @@ def due_list(request):
     # Ignore anything but a plain number (isdigit() alone lets "²" through).
     if wanted.isascii() and wanted.isdecimal():
         chosen = next((p for p in staff if str(p.pk) == wanted), None)
-    plans = due_worklist(today=today, practitioner_id=chosen.pk if chosen else None)
-    counts = worklist_counts(plans)
+    practitioner_id = chosen.pk if chosen else None
+    counts = worklist_counts(due_worklist(today=today, practitioner_id=practitioner_id))
     show = request.GET.get("show", "to_book")
-    if show == "to_book":
-        plans = plans.filter(has_booking=False)
-    elif show == "booked":
-        plans = plans.filter(has_booking=True)
-    else:
+    if show not in _WORKLIST_TABS:
         show = "all"
+    plans = due_worklist(
+        today=today, practitioner_id=practitioner_id, booked=_WORKLIST_TABS.get(show)
+    )
     page = Paginator(plans, settings.PLANS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -343,15 +348,20 @@ def _booking_initial(plan: Plan | None) -> dict:
     return initial
 
 
-@never_cache
+def _archived(request, patient: Patient, refused: ChartArchived):
+    messages.error(request, str(refused))
+    return redirect("clinic:patient_detail", code=patient.code)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @permission_required("plans.add_appointment", raise_exception=True)
 def appointment_create_view(request, code):
     patient = get_patient_for(request.user, code)
-    if patient.is_archived:
-        messages.error(request, "This chart is archived. Restore it before booking.")
-        return redirect("clinic:patient_detail", code=patient.code)
+    try:
+        refuse_booking(patient)
+    except ChartArchived as refused:
+        return _archived(request, patient, refused)
     plan = active_plan(patient)
     back = "worklist" if request.GET.get("from") == "worklist" else "chart"
     form = AppointmentForm(
@@ -367,6 +377,8 @@ def appointment_create_view(request, code):
                 length_minutes=form.cleaned_data["length_minutes"],
                 user=request.user,
             )
+        except ChartArchived as refused:
+            return _archived(request, patient, refused)
         except BookingError as refused:
             form.add_error(refused.field, str(refused))
         else:
@@ -400,7 +412,6 @@ def _get_appointment_for(user, code) -> Appointment:
     )
 
 
-@never_cache
 @login_required
 @permission_required("plans.change_appointment", raise_exception=True)
 @require_POST

@@ -1,4 +1,4 @@
-"""The cadence policy of CLINICAL.md section 6 as the pure engine plans/cadence.py plays
+"""The cadence policy of docs/clinical-rules.md section 6 as the pure engine plans/cadence.py plays
 it: which scores meet which rung, the worked example, each rule, the practitioner's
 decisions, replay in date order, next due and overdue, the flags, and properties that
 must hold for any history (one rung per session, better scores never mean more visits,
@@ -112,7 +112,7 @@ def test_a_score_meets_a_rung_at_the_exact_thresholds(rung, baseline, score, exp
     assert meets(rung, baseline, score) is expected
 
 
-# The thresholds of CLINICAL.md section 6 in whole numbers (d/B >= 3/10 is 10d >= 3B), so
+# The thresholds of docs/clinical-rules.md section 6 in whole numbers (d/B >= 3/10 is 10d >= 3B), so
 # the check cannot share a rounding mistake with the engine.
 PERCENT_NEEDED = {W: 0, F: 30, M: 50, MT: 70}
 
@@ -159,7 +159,7 @@ def test_a_score_is_described_against_baseline(baseline, score, text):
     assert describe_score(baseline, score) == text
 
 
-# --- the worked example of CLINICAL.md section 6 -------------------------------------------
+# --- the worked example of docs/clinical-rules.md section 6 ---------------------------------
 
 WORKED_SCORES = (7, 6, 5, 5, 4, 4, 5)
 WORKED_ROWS = [

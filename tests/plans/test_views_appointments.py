@@ -22,6 +22,7 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
+from tests.urls import chart_url
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +46,6 @@ def _day(offset: int) -> datetime.date:
 def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     """An aware datetime at that local wall-clock time."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-def _chart_url(patient) -> str:
-    return f"/patients/{patient.code}/"
 
 
 def _book_url(patient) -> str:
@@ -183,14 +180,6 @@ def test_anonymous_visitor_is_sent_to_login_from_every_page(client, booked):
     assert booked.status == Appointment.Status.BOOKED
 
 
-@pytest.mark.parametrize(
-    "role, expected", [("front_desk", 200), ("acupuncturist", 200), ("clinic_admin", 200)]
-)
-def test_every_staff_role_opens_the_worklist(client, users, role, expected):
-    client.force_login(users[role])
-    assert client.get(WORKLIST).status_code == expected
-
-
 def test_user_without_role_cannot_open_any_of_these_pages(client, no_role_user, booked):
     client.force_login(no_role_user)
     assert client.get(WORKLIST).status_code == 403
@@ -201,14 +190,6 @@ def test_user_without_role_cannot_open_any_of_these_pages(client, no_role_user, 
     assert Appointment.objects.count() == 1
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
-
-
-@pytest.mark.parametrize(
-    "role, expected", [("front_desk", 200), ("clinic_admin", 200), ("acupuncturist", 403)]
-)
-def test_booking_page_is_for_front_desk_and_clinic_admin(client, users, patient, role, expected):
-    client.force_login(users[role])
-    assert client.get(_book_url(patient)).status_code == expected
 
 
 @pytest.mark.parametrize(
@@ -234,7 +215,7 @@ def test_only_front_desk_and_clinic_admin_can_change_a_visits_status(
     booked.refresh_from_db()
     if allowed:
         assert response.status_code == 302
-        assert response["Location"] == _chart_url(booked.patient)
+        assert response["Location"] == chart_url(booked.patient)
         assert booked.status == Appointment.Status.CANCELLED
     else:
         assert response.status_code == 403
@@ -651,7 +632,7 @@ def test_booking_creates_one_visit_and_returns_to_the_chart(client, front_desk, 
     client.force_login(front_desk)
     response = client.post(_book_url(patient), _booking(colleague, day=_day(4), length="60"))
     assert response.status_code == 302
-    assert response["Location"] == _chart_url(patient)
+    assert response["Location"] == chart_url(patient)
     appointment = Appointment.objects.get(patient=patient)
     assert appointment.status == Appointment.Status.BOOKED
     assert appointment.practitioner == colleague
@@ -659,7 +640,7 @@ def test_booking_creates_one_visit_and_returns_to_the_chart(client, front_desk, 
     assert appointment.length_minutes == 60
     assert appointment.created_by == front_desk
 
-    chart = client.get(_chart_url(patient))
+    chart = client.get(chart_url(patient))
     shown = re.findall(r'data-next-appointment="([^"]*)"', _text(chart))
     assert shown == [timezone.localtime(appointment.starts_at).isoformat()]
 
@@ -834,7 +815,7 @@ def test_a_visit_that_has_started_can_be_marked_attended_or_no_show(
 def test_a_future_visit_cannot_be_marked_attended_or_no_show(client, front_desk, booked, status):
     client.force_login(front_desk)
     response = client.post(_status_url(booked), {"status": status}, follow=True)
-    assert response.redirect_chain[0][0] == _chart_url(booked.patient)
+    assert response.redirect_chain[0][0] == chart_url(booked.patient)
     assert "has not started yet" in _messages(response)
     booked.refresh_from_db()
     assert booked.status == Appointment.Status.BOOKED
@@ -896,7 +877,7 @@ def test_a_status_that_is_not_offered_changes_nothing(client, front_desk, starte
 
 def test_chart_offers_attended_only_once_the_visit_has_started(client, front_desk, booked, started):
     client.force_login(front_desk)
-    page = _text(client.get(_chart_url(booked.patient)))
+    page = _text(client.get(chart_url(booked.patient)))
     future = re.search(rf'data-appointment="{booked.code}".*?</li>', page, re.S).group(0)
     begun = re.search(rf'data-appointment="{started.code}".*?</li>', page, re.S).group(0)
     assert 'value="attended"' not in future

@@ -21,7 +21,6 @@ from plans.services import plan_close
 from sessions.models import TreatmentSession
 from sessions.services import session_sign
 from tests.factories import (
-    NEW_SESSION_FORM,
     AppointmentFactory,
     IntakeFactory,
     PatientFactory,
@@ -29,6 +28,8 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
+from tests.payloads import session_note
+from tests.urls import chart_url
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +71,6 @@ def _decide_url(plan_code) -> str:
 
 def _close_url(plan_code) -> str:
     return f"/plans/{plan_code}/close/"
-
-
-def _chart_url(patient) -> str:
-    return f"/patients/{patient.code}/"
 
 
 def _new_session_url(patient) -> str:
@@ -154,29 +151,12 @@ def _plan_form(responsible, **changes) -> dict:
 
 
 def _session_form(*, date: datetime.date, pain_before: int, action: str = "sign") -> dict:
-    """A complete session note, as the session form posts it."""
-    return {
-        "date": date.isoformat(),
-        "pain_before": str(pain_before),
-        "pain_after": str(max(pain_before - 2, 0)),
-        "points": "GB20, GB21 L, LI4",
-        "modalities": ["manual_needling"],
-        "ea_frequency_hz": "",
-        "ea_intensity": "",
-        "needles_inserted": "5",
-        "needles_removed": "5",
-        "needle_count_explanation": "",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiff since Monday.",
-        "objective": "Tight upper trapezius on the left.",
-        "range_of_motion": "",
-        "assessment": "Myofascial neck pain.",
-        "plan_notes": "",
-        "pain_medication_doses": "2",
-        **NEW_SESSION_FORM,
-        "action": action,
-    }
+    return session_note(
+        date=date.isoformat(),
+        pain_before=str(pain_before),
+        pain_after=str(max(pain_before - 2, 0)),
+        action=action,
+    )
 
 
 def _session_from(response) -> TreatmentSession:
@@ -245,7 +225,8 @@ def _replayed(plan: Plan) -> cadence.Outcome:
     )
 
 
-WORKED_EXAMPLE = [7, 6, 5, 5, 4, 4, 5]  # CLINICAL.md 6, baseline 8: ends fortnightly
+# docs/clinical-rules.md section 6, baseline 8: ends fortnightly
+WORKED_EXAMPLE = [7, 6, 5, 5, 4, 4, 5]
 
 
 # --- Fixtures -----------------------------------------------------------------------
@@ -262,8 +243,8 @@ def world(patient, acupuncturist):
 
 @pytest.fixture
 def worked_example(patient, acupuncturist):
-    """Jane's plan after the worked example of CLINICAL.md 6 (baseline 8 from an intake
-    submitted first), a booked next visit, and a hold with a reason."""
+    """Jane's plan after the worked example of docs/clinical-rules.md section 6 (baseline 8
+    from an intake submitted first), a booked next visit, and a hold with a reason."""
     _early_intake(patient, 8)
     plan = make_plan(
         patient,
@@ -283,57 +264,7 @@ def worked_example(patient, acupuncturist):
 
 # --- Who reaches which URL ------------------------------------------------------------
 
-# (name, method, url from the world, what each role gets)
-ACCESS = [
-    (
-        "patient plan page",
-        "get",
-        lambda w: _plan_url(w["patient"].code),
-        {"front_desk": 200, "acupuncturist": 200, "clinic_admin": 200, "no_role": 403},
-    ),
-    (
-        "new plan form",
-        "get",
-        lambda w: _new_plan_url(w["fresh"].code),
-        {"front_desk": 403, "acupuncturist": 200, "clinic_admin": 403, "no_role": 403},
-    ),
-    (
-        "plan by its code",
-        "get",
-        lambda w: _history_url(w["plan"].code),
-        {"front_desk": 403, "acupuncturist": 200, "clinic_admin": 200, "no_role": 403},
-    ),
-    (
-        "edit form",
-        "get",
-        lambda w: _edit_url(w["plan"].code),
-        {"front_desk": 403, "acupuncturist": 200, "clinic_admin": 403, "no_role": 403},
-    ),
-    (
-        "close form",
-        "get",
-        lambda w: _close_url(w["plan"].code),
-        {"front_desk": 403, "acupuncturist": 200, "clinic_admin": 403, "no_role": 403},
-    ),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("page", "method", "url", "expected"), ACCESS, ids=[a[0] for a in ACCESS])
-def test_each_role_reaches_only_the_plan_pages_it_may(
-    client, users, world, role, page, method, url, expected
-):
-    response = getattr(_login(client, users[role]), method)(url(world))
-
-    assert response.status_code == expected[role]
-
-
-@pytest.mark.parametrize(("page", "method", "url", "expected"), ACCESS, ids=[a[0] for a in ACCESS])
-def test_anonymous_visitors_are_sent_to_the_login_page(client, world, page, method, url, expected):
-    response = getattr(client, method)(url(world))
-
-    assert response.status_code == 302
-    assert response.url.startswith(f"{LOGIN_URL}?next=")
+# Who may reach which page: tests/test_role_matrix.py, one table over every URL.
 
 
 @pytest.mark.parametrize(
@@ -819,8 +750,11 @@ def test_a_back_dated_first_session_becomes_the_baseline_when_there_is_no_intake
     assert plan.cadence == _replayed(plan).cadence == "fortnightly"
 
 
+# Each example signs up to six sessions through the database: a bounded number of
+# examples keeps this the suite's slowest test no longer (the pure replay has its
+# own property tests with many more, tests/plans/test_cadence.py).
 @settings(
-    max_examples=100,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -847,7 +781,7 @@ def test_in_any_signing_order_the_plan_holds_the_replay_of_its_date_ordered_hist
             for number, score in enumerate(scores)
         ]
         for index in order:
-            session_sign(session=sessions[index], user=acupuncturist, screening=None)
+            session_sign(session=sessions[index], user=acupuncturist)
 
         plan = _fresh(plan)
         expected = cadence.replay(
@@ -1470,7 +1404,7 @@ def test_the_chart_shows_the_cadence_next_due_and_next_appointment_to_every_role
     plan = worked_example["plan"]
     starts = timezone.localtime(worked_example["appointment"].starts_at)
 
-    response = _login(client, users[role]).get(_chart_url(worked_example["patient"]))
+    response = _login(client, users[role]).get(chart_url(worked_example["patient"]))
 
     assert response.status_code == 200
     card = re.search(r'<section class="card mt-3" id="plan".*?</section>', _html(response), re.S)
@@ -1484,7 +1418,7 @@ def test_the_chart_shows_the_cadence_next_due_and_next_appointment_to_every_role
 
 @pytest.mark.parametrize("role", ["front_desk", "acupuncturist", "clinic_admin"])
 def test_the_chart_says_when_there_is_no_plan_and_nothing_booked(client, users, patient, role):
-    response = _login(client, users[role]).get(_chart_url(patient))
+    response = _login(client, users[role]).get(chart_url(patient))
 
     text = _text(response)
     assert "No active plan" in text

@@ -1,0 +1,322 @@
+"""Every refusal of the plan and appointment services, asked of the service directly.
+
+The pages ask the same rules before they offer a form; these tests show that the
+services decide on their own, from the database, whatever object the caller holds.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from intake.models import Patient
+from intake.services import ChartArchived, patient_archive
+from plans.models import Appointment, Plan, PlanDecision, PlanEvent
+from plans.services import (
+    BookingError,
+    PlanError,
+    appointment_book,
+    appointment_set_status,
+    plan_close,
+    plan_create,
+    plan_decide,
+    plan_update,
+)
+from tests.factories import (
+    AppointmentFactory,
+    PractitionerProfileFactory,
+    make_plan,
+    sign_history,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _tomorrow_at(hour: int, minute: int = 0) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _stored(plan: Plan) -> Plan:
+    return Plan.objects.get(pk=plan.pk)
+
+
+@pytest.fixture
+def plan(patient, acupuncturist):
+    """An active plan with two signed visits."""
+    plan = make_plan(patient, user=acupuncturist)
+    sign_history(patient, user=acupuncturist, scores=[8, 7])
+    return _stored(plan)
+
+
+@pytest.fixture
+def ended(plan, acupuncturist):
+    """The plan, completed by someone else after the caller read it: the caller's copy
+    still says active."""
+    plan_close(plan=_stored(plan), status=Plan.Status.COMPLETED, reason="", user=acupuncturist)
+    assert plan.is_active
+    return plan
+
+
+# --- starting a plan ----------------------------------------------------------------
+
+
+def test_a_second_plan_is_refused_while_one_is_active(patient, acupuncturist, plan):
+    with pytest.raises(PlanError, match="^This patient already has an active plan.$"):
+        plan_create(patient=patient, data={"practitioner": acupuncturist}, user=acupuncturist)
+
+    assert list(Plan.objects.filter(patient=patient)) == [plan]
+
+
+def test_a_plan_cannot_be_started_on_a_chart_archived_after_the_caller_read_it(
+    patient, acupuncturist, front_desk
+):
+    read_before = Patient.objects.get(pk=patient.pk)
+    patient_archive(patient=patient, reason="Moved abroad", archived_by=front_desk)
+
+    with pytest.raises(
+        ChartArchived, match="^This chart is archived. Restore it before starting a plan.$"
+    ):
+        plan_create(patient=read_before, data={"practitioner": acupuncturist}, user=acupuncturist)
+
+    assert not Plan.objects.exists()
+
+
+# --- an ended plan ------------------------------------------------------------------
+
+
+def test_an_ended_plan_refuses_new_details(ended, acupuncturist):
+    with pytest.raises(PlanError, match="^This plan has ended and can no longer be changed.$"):
+        plan_update(plan=ended, data={"target_pain": 0}, reason="Late", user=acupuncturist)
+
+    stored = _stored(ended)
+    assert stored.target_pain != 0
+    assert not stored.events.filter(kind=PlanEvent.Kind.DETAILS).exists()
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        {"kind": PlanDecision.Kind.OVERRIDE, "rung": "monthly"},
+        {"kind": PlanDecision.Kind.HOLD},
+        {"kind": PlanDecision.Kind.RELEASE},
+        {"kind": PlanDecision.Kind.BASELINE, "baseline_pain": 3},
+    ],
+    ids=["override", "hold", "release", "baseline"],
+)
+def test_an_ended_plan_refuses_every_decision(ended, acupuncturist, decision):
+    with pytest.raises(PlanError, match="^This plan has ended and can no longer be changed.$"):
+        plan_decide(plan=ended, reason="Late", user=acupuncturist, **decision)
+
+    assert not PlanDecision.objects.filter(plan=ended).exists()
+
+
+def test_an_ended_plan_cannot_be_ended_again(ended, acupuncturist):
+    with pytest.raises(PlanError, match="^This plan has already ended.$"):
+        plan_close(plan=ended, status=Plan.Status.DISCONTINUED, reason="Again", user=acupuncturist)
+
+    stored = _stored(ended)
+    assert (stored.status, stored.end_reason) == (Plan.Status.COMPLETED, "")
+    assert not stored.events.filter(kind=PlanEvent.Kind.DISCONTINUED).exists()
+
+
+# --- decisions ----------------------------------------------------------------------
+
+
+def test_holding_a_cadence_already_on_hold_is_refused(plan, acupuncturist):
+    plan_decide(plan=plan, kind=PlanDecision.Kind.HOLD, reason="Travelling", user=acupuncturist)
+
+    with pytest.raises(PlanError, match="^The cadence is already on hold.$"):
+        plan_decide(plan=plan, kind=PlanDecision.Kind.HOLD, reason="Again", user=acupuncturist)
+
+    assert PlanDecision.objects.filter(plan=plan).count() == 1
+
+
+def test_releasing_a_cadence_that_is_not_on_hold_is_refused(plan, acupuncturist):
+    with pytest.raises(PlanError, match="^The cadence is not on hold.$"):
+        plan_decide(plan=plan, kind=PlanDecision.Kind.RELEASE, reason="Back", user=acupuncturist)
+
+    assert not PlanDecision.objects.filter(plan=plan).exists()
+
+
+@pytest.mark.parametrize("rung", ["", "daily"], ids=["no rung", "unknown rung"])
+def test_setting_the_cadence_without_a_rung_of_the_policy_is_refused(plan, acupuncturist, rung):
+    with pytest.raises(PlanError, match="^Choose the cadence to set.$"):
+        plan_decide(
+            plan=plan, kind=PlanDecision.Kind.OVERRIDE, rung=rung, reason="Busy", user=acupuncturist
+        )
+
+    assert not PlanDecision.objects.filter(plan=plan).exists()
+    assert _stored(plan).cadence == plan.cadence
+
+
+@pytest.mark.parametrize("baseline_pain", [None, -1, 11], ids=["none", "below 0", "above 10"])
+def test_correcting_the_baseline_without_a_value_from_0_to_10_is_refused(
+    plan, acupuncturist, baseline_pain
+):
+    with pytest.raises(PlanError, match="^Give the corrected baseline, 0 to 10.$"):
+        plan_decide(
+            plan=plan,
+            kind=PlanDecision.Kind.BASELINE,
+            baseline_pain=baseline_pain,
+            reason="Typo",
+            user=acupuncturist,
+        )
+
+    stored = _stored(plan)
+    assert (stored.baseline_pain, stored.baseline_source) == (8, Plan.BaselineSource.FIRST_SESSION)
+    assert not PlanDecision.objects.filter(plan=plan).exists()
+
+
+# --- ending a plan ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["", Plan.Status.ACTIVE], ids=["no status", "active"])
+def test_ending_a_plan_without_saying_completed_or_discontinued_is_refused(
+    plan, acupuncturist, status
+):
+    with pytest.raises(PlanError, match="^Choose whether the plan is completed or discontinued.$"):
+        plan_close(plan=plan, status=status, reason="Done", user=acupuncturist)
+
+    assert _stored(plan).is_active
+
+
+def test_discontinuing_a_plan_without_a_reason_is_refused(plan, acupuncturist):
+    with pytest.raises(PlanError, match="^Say why the plan is discontinued.$"):
+        plan_close(plan=plan, status=Plan.Status.DISCONTINUED, reason="  ", user=acupuncturist)
+
+    assert _stored(plan).is_active
+
+
+# --- booking ------------------------------------------------------------------------
+
+
+def test_booking_on_a_chart_archived_after_the_caller_read_it_is_refused(
+    patient, acupuncturist, front_desk
+):
+    read_before = Patient.objects.get(pk=patient.pk)
+    patient_archive(patient=patient, reason="Moved abroad", archived_by=front_desk)
+
+    with pytest.raises(ChartArchived, match="^This chart is archived. Restore it before booking.$"):
+        appointment_book(
+            patient=read_before,
+            practitioner=acupuncturist,
+            starts_at=_tomorrow_at(10),
+            length_minutes=45,
+            user=front_desk,
+        )
+
+    assert not Appointment.objects.exists()
+
+
+def test_booking_a_time_that_has_passed_is_refused_on_the_date(patient, acupuncturist, front_desk):
+    with pytest.raises(BookingError, match="^That time has already passed.$") as refused:
+        appointment_book(
+            patient=patient,
+            practitioner=acupuncturist,
+            starts_at=timezone.now() - datetime.timedelta(minutes=1),
+            length_minutes=45,
+            user=front_desk,
+        )
+
+    assert refused.value.field == "date"
+    assert not Appointment.objects.exists()
+
+
+def test_booking_a_practitioner_already_seeing_someone_then_is_refused_on_the_time(
+    patient, acupuncturist, front_desk
+):
+    other = AppointmentFactory(practitioner=acupuncturist, starts_at=_tomorrow_at(10))
+
+    with pytest.raises(BookingError) as refused:
+        appointment_book(
+            patient=patient,
+            practitioner=acupuncturist,
+            starts_at=_tomorrow_at(10, 30),
+            length_minutes=45,
+            user=front_desk,
+        )
+
+    assert (
+        str(refused.value) == f"{acupuncturist} already has a visit from 10:00 to 10:45 that day."
+    )
+    assert refused.value.field == "time"
+    assert list(Appointment.objects.all()) == [other]
+
+
+def test_booking_a_patient_already_booked_with_another_practitioner_then_is_refused_on_the_time(
+    patient, acupuncturist, front_desk
+):
+    colleague = PractitionerProfileFactory().user
+    other = AppointmentFactory(patient=patient, practitioner=colleague, starts_at=_tomorrow_at(10))
+
+    with pytest.raises(BookingError) as refused:
+        appointment_book(
+            patient=patient,
+            practitioner=acupuncturist,
+            starts_at=_tomorrow_at(9, 30),
+            length_minutes=45,
+            user=front_desk,
+        )
+
+    assert str(refused.value) == "The patient already has a visit booked at 10:00 that day."
+    assert refused.value.field == "time"
+    assert list(Appointment.objects.all()) == [other]
+
+
+def test_a_visit_ending_as_the_next_begins_is_no_overlap(patient, acupuncturist, front_desk):
+    AppointmentFactory(practitioner=acupuncturist, starts_at=_tomorrow_at(10))
+    AppointmentFactory(patient=patient, starts_at=_tomorrow_at(11, 30))
+
+    _appointment, created = appointment_book(
+        patient=patient,
+        practitioner=acupuncturist,
+        starts_at=_tomorrow_at(10, 45),
+        length_minutes=45,
+        user=front_desk,
+    )
+
+    assert created
+
+
+# --- a visit's status ---------------------------------------------------------------
+
+
+def test_a_visit_already_marked_cannot_be_marked_otherwise(patient, front_desk):
+    visit = AppointmentFactory(
+        patient=patient, starts_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    appointment_set_status(
+        appointment=visit, status=Appointment.Status.ATTENDED, reason="", user=front_desk
+    )
+
+    with pytest.raises(BookingError, match="^This visit is already marked attended.$"):
+        appointment_set_status(
+            appointment=visit, status=Appointment.Status.CANCELLED, reason="", user=front_desk
+        )
+
+    assert Appointment.objects.get(pk=visit.pk).status == Appointment.Status.ATTENDED
+
+
+@pytest.mark.parametrize("status", [Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW])
+def test_a_visit_that_has_not_started_cannot_be_marked_attended_or_no_show(
+    patient, front_desk, status
+):
+    visit = AppointmentFactory(patient=patient, starts_at=_tomorrow_at(10))
+
+    with pytest.raises(
+        BookingError, match="^A visit that has not started yet cannot be marked that way.$"
+    ):
+        appointment_set_status(appointment=visit, status=status, reason="", user=front_desk)
+
+    assert Appointment.objects.get(pk=visit.pk).is_booked
+
+
+@pytest.mark.parametrize("status", ["", "moved"], ids=["no status", "unknown status"])
+def test_a_visit_can_only_be_marked_attended_cancelled_or_no_show(patient, front_desk, status):
+    visit = AppointmentFactory(patient=patient, starts_at=_tomorrow_at(10))
+
+    with pytest.raises(BookingError, match="^Choose attended, cancelled or no-show.$"):
+        appointment_set_status(appointment=visit, status=status, reason="", user=front_desk)
+
+    assert Appointment.objects.get(pk=visit.pk).is_booked
