@@ -10,7 +10,6 @@ import functools
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -90,7 +89,6 @@ def _step_url(token: str, step: int) -> str:
     return reverse("intake:intake_step", kwargs={"token": token, "step": step})
 
 
-@never_cache
 @rate_limited
 @require_http_methods(["GET", "HEAD"])
 def intake_entry(request, token):
@@ -103,7 +101,6 @@ def intake_entry(request, token):
     return redirect(_step_url(token, _first_open_step(intake)))
 
 
-@never_cache
 @rate_limited
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake_step(request, token, step):
@@ -204,7 +201,6 @@ def _consent_step(request, token, intake):
     )
 
 
-@never_cache
 @rate_limited
 @require_http_methods(["GET", "HEAD", "POST"])
 def intake_start_view(request):

@@ -118,7 +118,9 @@ def patient_update(
 
 @transaction.atomic
 def patient_archive(*, patient: Patient, reason: str, archived_by: User) -> Patient:
-    """Archive a chart. Charts are never deleted; an archived chart can be restored."""
+    """Archive a chart. Charts are never deleted; an archived chart can be restored.
+    Archiving an archived chart changes nothing."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.is_archived:
         return patient
     patient.status = Patient.Status.ARCHIVED
@@ -132,6 +134,8 @@ def patient_archive(*, patient: Patient, reason: str, archived_by: User) -> Pati
 
 @transaction.atomic
 def patient_restore(*, patient: Patient, restored_by: User) -> Patient:
+    """Make an archived chart active again (an active chart is left as it is)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.is_archived:
         return patient
     patient.status = Patient.Status.ACTIVE

@@ -8,14 +8,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.trail import record_listed, record_read
-from core.concurrency import EditConflict, rebind_at
+from core.concurrency import EditConflict, rebind_after_conflict
 from intake.access import get_intake_for, get_patient_for
 from intake.forms import (
-    ArchiveForm,
-    DiscardForm,
     PatientEditForm,
     PatientForm,
     PatientSearchForm,
+    archive_form,
+    discard_form,
 )
 from intake.models import CONTACT_FIELDS, IDENTITY_FIELDS
 from intake.phone import format_phone
@@ -112,14 +112,10 @@ def patient_update_view(request, code):
             duplicates = refused.matches
         except EditConflict as overtaken:
             conflict = overtaken
+            form = rebind_after_conflict(form, conflict, request.POST)
+            # Checking the form wrote the typing onto the chart object: the page shows
+            # the chart as stored.
             patient.refresh_from_db()
-            form = rebind_at(
-                PatientEditForm,
-                request.POST,
-                conflict,
-                submitted=form.cleaned_data,
-                instance=patient,
-            )
         else:
             messages.success(request, "Demographics saved.")
             return redirect("clinic:patient_detail", code=patient.code)
@@ -137,7 +133,7 @@ def patient_update_view(request, code):
 @permission_required("intake.archive_patient", raise_exception=True)
 def patient_archive_view(request, code):
     patient = get_patient_for(request.user, code)
-    form = ArchiveForm(request.POST if request.method == "POST" else None)
+    form = archive_form(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         patient_archive(
             patient=patient, reason=form.cleaned_data["reason"], archived_by=request.user
@@ -219,35 +215,50 @@ def registration_view(request, code):
     if done:
         return done
     action = request.POST.get("action")
+    form = _registration_form(intake, request.POST if action == "create" else None)
+    duplicates = []
+    if action == "create" and form.is_valid():
+        done, duplicates = _register_as_new_patient(request, intake, form)
+    elif action == "attach":
+        done = _attach_to_chart(request, intake)
+    return done or _registration_page(request, intake, form, duplicates)
+
+
+def _registration_form(intake, data) -> PatientForm:
+    """The patient's details as they typed them, for the front desk to check."""
     initial = {field: getattr(intake, field) for field in IDENTITY_FIELDS + CONTACT_FIELDS}
     for field in ("phone", "emergency_contact_phone"):
         initial[field] = format_phone(initial[field])
-    form = PatientForm(request.POST if action == "create" else None, initial=initial)
-    duplicates = []
-    if action == "create" and form.is_valid():
-        try:
-            patient = registration_create_patient(
-                intake=intake,
-                data=form.cleaned_data,
-                registered_by=request.user,
-                duplicate_confirmed=_duplicate_confirmed(form),
-            )
-        except PossibleDuplicate as refused:
-            duplicates = refused.matches
-        else:
-            messages.success(request, f"{patient.full_name} is registered, with their intake.")
-            return redirect("clinic:patient_detail", code=patient.code)
-    if action == "attach":
-        patient = patient_by_code(_uuid_or_none(request.POST.get("patient")))
-        if patient is None:
-            messages.error(request, "Choose the chart to add this intake to.")
-        else:
-            registration_attach(intake=intake, patient=patient, registered_by=request.user)
-            messages.success(request, f"The intake is now on {patient.full_name}'s chart.")
-            return redirect(
-                reverse("clinic:patient_detail", kwargs={"code": patient.code}) + "#intake"
-            )
+    return PatientForm(data, initial=initial)
 
+
+def _register_as_new_patient(request, intake, form):
+    """(redirect to the new chart, []) or (None, the charts that may be the same person)."""
+    try:
+        patient = registration_create_patient(
+            intake=intake,
+            data=form.cleaned_data,
+            registered_by=request.user,
+            duplicate_confirmed=_duplicate_confirmed(form),
+        )
+    except PossibleDuplicate as refused:
+        return None, refused.matches
+    messages.success(request, f"{patient.full_name} is registered, with their intake.")
+    return redirect("clinic:patient_detail", code=patient.code), []
+
+
+def _attach_to_chart(request, intake):
+    """The redirect to the chart the intake now belongs to, or None (with a message)."""
+    patient = patient_by_code(_uuid_or_none(request.POST.get("patient")))
+    if patient is None:
+        messages.error(request, "Choose the chart to add this intake to.")
+        return None
+    registration_attach(intake=intake, patient=patient, registered_by=request.user)
+    messages.success(request, f"The intake is now on {patient.full_name}'s chart.")
+    return redirect(reverse("clinic:patient_detail", kwargs={"code": patient.code}) + "#intake")
+
+
+def _registration_page(request, intake, form, duplicates):
     search = PatientSearchForm(request.GET or None)
     matches, found = registration_candidates(
         intake, search=search.cleaned_data["q"] if search.is_valid() else ""
@@ -263,7 +274,7 @@ def registration_view(request, code):
             "matches": matches,
             "search": search,
             "found": found,
-            "discard_form": DiscardForm(),
+            "discard_form": discard_form(),
         },
     )
 
@@ -282,7 +293,7 @@ def registration_discard_view(request, code):
     intake, done = _pending_or_redirect(request, code)
     if done:
         return done
-    form = DiscardForm(request.POST)
+    form = discard_form(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     registration_discard(intake=intake, reason=reason, discarded_by=request.user)
     messages.success(request, "The self-registration is set aside.")

@@ -1,6 +1,7 @@
-"""The intake's vocabulary (CLINICAL.md section 2): stored values and the words patients read.
+"""The intake's vocabulary (docs/clinical-rules.md section 2): stored values and the words
+patients read.
 
-Values are lower_snake_case and never renamed (CONTRACT.md); labels may change.
+Values are lower_snake_case and never renamed (docs/reference.md); labels may change.
 Clinicians see the same labels; they are plain enough for both.
 """
 
