@@ -9,7 +9,9 @@ import datetime
 
 from django.utils import timezone
 
-from intake.models import Patient
+from intake.models import Intake, Patient
+from intake.services import intake_save_step, intake_start, intake_submit
+from intake.steps import STEPS, AboutYouForm, PainForm, medication_formset
 from tests.browser_forms import PostForms
 from tests.factories import SCREENING_NO, IntakeFactory, PatientFactory
 
@@ -125,30 +127,64 @@ def adverse_events(*rows: dict) -> dict:
     return data
 
 
-def visit() -> dict:
-    """A complete session note, with an adverse event, as the form posts it."""
+def session_note(**changes) -> dict:
+    """A complete note of today as the session form posts it: manual needling, counts
+    that match, no adverse event. `changes` replace or add fields."""
     return {
-        "date": iso(-1),
-        "pain_before": "6",
-        "pain_after": "3",
-        "points": "GB20 L, BL23, LI4",
-        "modalities": ["manual_needling", "electroacupuncture"],
-        "ea_frequency_hz": "4",
-        "ea_intensity": "moderate",
-        "needles_inserted": "12",
-        "needles_removed": "12",
+        "date": today().isoformat(),
+        "pain_before": "7",
+        "pain_after": "4",
+        "points": "GB20, GB21 L, LI4",
+        "modalities": ["manual_needling"],
+        "ea_frequency_hz": "",
+        "ea_intensity": "",
+        "needles_inserted": "5",
+        "needles_removed": "5",
         "needle_count_explanation": "",
         "retention_minutes": "25",
         "position": "prone",
-        "subjective": "Neck stiffer after a long drive.",
-        "objective": "Tender at GB21 both sides.",
-        "range_of_motion": "Cervical rotation L 70°, R 45°.",
-        "assessment": "Tension-type pattern, improving.",
-        "plan_notes": "Weekly for three more visits.",
-        "pain_medication_doses": "3",
-        "headache_days": "6",
-        "safety_acknowledged": "on",
+        "subjective": "Neck stiff since Monday.",
+        "objective": "Tight upper trapezius on the left.",
+        "range_of_motion": "Cervical rotation L 70, R 50.",
+        "assessment": "Myofascial neck pain.",
+        "plan_notes": "Review in one week.",
+        "pain_medication_doses": "2",
         "action": "save",
+        **adverse_events(),
+        **changes,
+    }
+
+
+def ea_visit(**changes) -> dict:
+    """Yesterday's note with electroacupuncture, no adverse event."""
+    return (
+        session_note(
+            date=iso(-1),
+            pain_before="6",
+            pain_after="3",
+            points="GB20 L, BL23, LI4",
+            modalities=["manual_needling", "electroacupuncture"],
+            ea_frequency_hz="4",
+            ea_intensity="moderate",
+            needles_inserted="12",
+            needles_removed="12",
+            subjective="Neck stiffer after a long drive.",
+            objective="Tender at GB21 both sides.",
+            range_of_motion="Cervical rotation L 70°, R 45°.",
+            assessment="Tension-type pattern, improving.",
+            plan_notes="Weekly for three more visits.",
+            pain_medication_doses="3",
+        )
+        | changes
+    )
+
+
+def visit() -> dict:
+    """A complete session note for a patient with headaches, its warnings acknowledged,
+    with an adverse event, as the form posts it."""
+    return ea_visit(
+        headache_days="6",
+        safety_acknowledged="on",
         **adverse_events(
             {
                 "kind": "bleeding",
@@ -158,7 +194,7 @@ def visit() -> dict:
                 "notes": "Stopped within a minute",
             }
         ),
-    }
+    )
 
 
 def treated_patient() -> Patient:
@@ -197,3 +233,44 @@ def booking(practitioner, *, days_ahead: int = 2, time: str = "10:30", **changes
         "length_minutes": "45",
         **changes,
     }
+
+
+def step_data(step: int, *, self_registered: bool) -> dict:
+    return {**(IDENTITY if step == 1 and self_registered else {}), **STEP[step]}
+
+
+def save_steps(intake: Intake, steps) -> None:
+    """Save steps as the step pages do, without going through them."""
+    self_registered = intake.patient_id is None
+    for step in steps:
+        data = step_data(step, self_registered=self_registered)
+        if step == 4:
+            formset = medication_formset(data, intake=intake)
+            assert formset.is_valid(), formset.errors
+            intake_save_step(intake=intake, step=4, answers={}, medications=formset.rows())
+            continue
+        if step == 1:
+            form = AboutYouForm(data, identity_editable=self_registered)
+        else:
+            form = STEPS[step].form_class(data)
+        assert form.is_valid(), form.errors
+        intake_save_step(
+            intake=intake,
+            step=step,
+            answers=form.answers(),
+            regions=form.regions() if isinstance(form, PainForm) else None,
+        )
+
+
+def pending_registration() -> Intake:
+    """A new patient's submitted self-registration, waiting for the front desk."""
+    invitation, _token = intake_start()
+    intake = invitation.intake
+    save_steps(intake, range(1, 6))
+    return intake_submit(
+        intake=intake,
+        consent_to_treatment=True,
+        privacy_acknowledged=True,
+        signature_name="Ada Quill",
+        ip="203.0.113.9",
+    )

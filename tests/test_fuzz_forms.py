@@ -30,9 +30,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from intake.forms import PatientForm
-from intake.models import Intake, Patient
-from intake.services import intake_open, intake_save_step, intake_start, intake_submit
-from intake.steps import STEPS, AboutYouForm, PainForm, medication_formset
+from intake.models import Patient
+from intake.services import intake_open, intake_start
 from plans.models import PlanDecision
 from plans.services import plan_decide
 from sessions.models import TreatmentSession
@@ -46,7 +45,16 @@ from tests.factories import (
     make_invitation,
     make_plan,
 )
-from tests.payloads import IDENTITY, PATIENT, STEP, iso, plan_form, visit
+from tests.payloads import (
+    PATIENT,
+    STEP,
+    iso,
+    pending_registration,
+    plan_form,
+    save_steps,
+    step_data,
+    visit,
+)
 from tests.payloads import as_sent as _as_sent
 from tests.payloads import treated_patient as _treated_patient
 
@@ -307,47 +315,6 @@ def _row(obj) -> dict | None:
 # --- The clinic's objects, made fresh for each example ---------------------------------
 
 
-def _step_data(step: int, *, self_registered: bool) -> dict:
-    return {**(IDENTITY if step == 1 and self_registered else {}), **STEP[step]}
-
-
-def _save_steps(intake: Intake, steps) -> None:
-    """Save steps as the step pages do, without going through them."""
-    self_registered = intake.patient_id is None
-    for step in steps:
-        data = _step_data(step, self_registered=self_registered)
-        if step == 4:
-            formset = medication_formset(data, intake=intake)
-            assert formset.is_valid(), formset.errors
-            intake_save_step(intake=intake, step=4, answers={}, medications=formset.rows())
-            continue
-        if step == 1:
-            form = AboutYouForm(data, identity_editable=self_registered)
-        else:
-            form = STEPS[step].form_class(data)
-        assert form.is_valid(), form.errors
-        intake_save_step(
-            intake=intake,
-            step=step,
-            answers=form.answers(),
-            regions=form.regions() if isinstance(form, PainForm) else None,
-        )
-
-
-def _pending_registration() -> Intake:
-    """A new patient's submitted self-registration, waiting for the front desk."""
-    invitation, _token = intake_start()
-    intake = invitation.intake
-    _save_steps(intake, range(1, 6))
-    return intake_submit(
-        intake=intake,
-        consent_to_treatment=True,
-        privacy_acknowledged=True,
-        signature_name="Ada Quill",
-        ip="203.0.113.9",
-    )
-
-
 # --- The forms -----------------------------------------------------------------------
 
 
@@ -436,7 +403,7 @@ def _intake_review(staff, client) -> Target:
 
 
 def _registration_create(staff, client) -> Target:
-    intake = _pending_registration()
+    intake = pending_registration()
     return Target(
         f"/intakes/{intake.code}/register/",
         {"action": "create", **PATIENT},
@@ -446,7 +413,7 @@ def _registration_create(staff, client) -> Target:
 
 
 def _registration_attach(staff, client) -> Target:
-    intake = _pending_registration()
+    intake = pending_registration()
     chart = PatientFactory(first_name="Ada", last_name="Quill")
     return Target(
         f"/intakes/{intake.code}/register/",
@@ -456,7 +423,7 @@ def _registration_attach(staff, client) -> Target:
 
 
 def _registration_discard(staff, client) -> Target:
-    intake = _pending_registration()
+    intake = pending_registration()
     return Target(f"/intakes/{intake.code}/discard/", {"reason": "A test"})
 
 
@@ -473,10 +440,10 @@ def _intake_step(step: int, *, self_registered: bool = False):
                 PatientFactory(), created_by=staff["front_desk"]
             )
         intake = intake_open(invitation=invitation)
-        _save_steps(intake, range(1, min(step, 6)))
+        save_steps(intake, range(1, min(step, 6)))
         return Target(
             f"/intake/{token}/step/{step}/",
-            _step_data(step, self_registered=self_registered),
+            step_data(step, self_registered=self_registered),
             record=intake,
             extra=("action",)
             + (("medications-2-name", "medications-0-DELETE") if step == 4 else ()),
@@ -634,7 +601,7 @@ def _patient_list(staff, client) -> Target:
 
 def _intake_queue(staff, client) -> Target:
     IntakeFactory(submitted=True)
-    _pending_registration()
+    pending_registration()
     return Target("/intakes/", {"page": "1", "rpage": "1"}, method="get")
 
 
@@ -655,7 +622,7 @@ def _chart_sessions_page(staff, client) -> Target:
 
 
 def _registration_search(staff, client) -> Target:
-    intake = _pending_registration()
+    intake = pending_registration()
     PatientFactory(last_name="Quill")
     return Target(f"/intakes/{intake.code}/register/", {"q": "Quill"}, method="get")
 
@@ -878,7 +845,7 @@ def _fill_intake_with_payloads(client, path: str, *, self_registered: bool) -> N
         6: ["signature_name"],
     }
     for step, names in payloads.items():
-        data = _texts(_step_data(step, self_registered=self_registered), names)
+        data = _texts(step_data(step, self_registered=self_registered), names)
         _sent(client, f"{path}step/{step}/", data)
     thanks = client.get(path)
     assert_safe(thanks)

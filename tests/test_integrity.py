@@ -15,7 +15,6 @@ import html
 import importlib
 import inspect
 import re
-import threading
 import time
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -23,7 +22,6 @@ from types import SimpleNamespace
 import pytest
 from auditlog.models import LogEntryManager
 from django.apps import apps
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -39,8 +37,8 @@ from plans.models import Plan, PlanDecision, PlanEvent, PlanSession
 from plans.services import plan_update
 from sessions.models import TreatmentSession
 from tests.browser_forms import form_values
+from tests.concurrency import at_the_same_moment
 from tests.factories import (
-    NEW_SESSION_FORM,
     TEST_PASSWORD,
     IntakeFactory,
     PatientFactory,
@@ -52,6 +50,7 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
+from tests.payloads import adverse_events, session_note
 
 pytestmark = pytest.mark.django_db
 
@@ -408,24 +407,14 @@ def _at_the_same_moment(monkeypatch, service_module: str, *saves):
         time.sleep(0.3)
 
     monkeypatch.setattr(f"{service_module}.check_version", slow_check)
-    start = threading.Barrier(len(saves))
-    outcomes = [None] * len(saves)
 
-    def run(index, save):
-        try:
-            start.wait(timeout=10)
-            save()
-            outcomes[index] = "saved"
-        except EditConflict as conflict:
-            outcomes[index] = conflict
-        finally:
-            connections.close_all()
+    def saved(save):
+        save()
+        return "saved"
 
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(saves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_the_same_moment(*(lambda save=save: saved(save) for save in saves))
+    unexpected = [o for o in outcomes if o != "saved" and not isinstance(o, EditConflict)]
+    assert not unexpected, unexpected
     return outcomes
 
 
@@ -747,28 +736,25 @@ def test_an_intake_submission_that_fails_copies_nothing_to_the_chart(filling, pa
 
 
 def _session_form(**changes) -> dict:
-    data = {
-        **NEW_SESSION_FORM,
-        "date": timezone.localdate().isoformat(),
-        "pain_before": "6",
-        "pain_after": "3",
-        "points": "GB20 L, LI4, BL23",
-        "modalities": ["manual_needling"],
-        "needles_inserted": "5",
-        "needles_removed": "5",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiff since Monday.",
-        "safety_acknowledged": "on",
-        "adverse_events-TOTAL_FORMS": "1",
-        "adverse_events-0-kind": "bruising",
-        "adverse_events-0-severity": "mild",
-        "adverse_events-0-causality": "probable",
-        "adverse_events-0-action_taken": "Pressure applied.",
-        "adverse_events-0-notes": "",
-    }
-    data.update(changes)
-    return data
+    """A note with a bruise, its warning acknowledged."""
+    return (
+        session_note(
+            pain_before="6",
+            pain_after="3",
+            points="GB20 L, LI4, BL23",
+            safety_acknowledged="on",
+            **adverse_events(
+                {
+                    "kind": "bruising",
+                    "severity": "mild",
+                    "causality": "probable",
+                    "action_taken": "Pressure applied.",
+                    "notes": "",
+                }
+            ),
+        )
+        | changes
+    )
 
 
 @pytest.fixture

@@ -7,17 +7,16 @@ saved, a conflict, a refusal), never a server error such as SQLite's "database i
 locked", and the database holds what exactly one of them meant.
 """
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from intake.models import Intake, Patient
 from plans.models import Appointment, Plan
 from sessions.models import TreatmentSession
 from tests.browser_forms import form_values
+from tests.concurrency import at_the_same_moment
 from tests.factories import PatientFactory, UserFactory, make_invitation, make_plan
 from tests.payloads import PATIENT, STEP, as_sent, booking, plan_form, treated_patient, visit
 
@@ -26,27 +25,11 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def at_once(*sends) -> list[int]:
-    """Run each `send()` (a request through its own client) in its own thread, all
-    released together; the status codes, in order."""
-    start = threading.Barrier(len(sends))
-    statuses: list = [None] * len(sends)
-
-    def run(index, send):
-        try:
-            start.wait(timeout=10)
-            statuses[index] = send().status_code
-        except Exception as error:  # reported as the test's failure below
-            statuses[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(sends)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert all(isinstance(status, int) for status in statuses), statuses
-    return statuses
+    """Send each request (`send()`, through its own client) at the same moment; the
+    status codes, in order."""
+    responses = at_the_same_moment(*sends)
+    assert not any(isinstance(response, Exception) for response in responses), responses
+    return [response.status_code for response in responses]
 
 
 def logged_in(user) -> Client:

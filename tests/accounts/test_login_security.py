@@ -40,7 +40,7 @@ PATIENTS = "/patients/"
 ADMIN = "/admin/"
 ACCESS_ATTEMPTS = "/admin/axes/accessattempt/"
 
-# CONTRACT.md: the demo users' authenticator secret and password (demo data only).
+# docs/reference.md: the demo users' authenticator secret and password (demo data only).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 DEMO_PASSWORD = "acuclinic-demo"
 

@@ -30,7 +30,6 @@ from plans.models import Appointment, Plan, PlanDecision
 from sessions.models import SessionAddendum, TreatmentSession
 from tests.browser_forms import form_values
 from tests.factories import (
-    NEW_SESSION_FORM,
     SCREENING_NO,
     TEST_PASSWORD,
     AppointmentFactory,
@@ -42,8 +41,14 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
+from tests.payloads import session_note
 
 pytestmark = pytest.mark.django_db
+
+
+def _session_form(**changes) -> dict:
+    return session_note(pain_before="6", pain_after="3", **changes)
+
 
 Event = AuditEntry.Event
 
@@ -140,28 +145,6 @@ def _edit_form(patient: Patient, **changes) -> dict:
         "emergency_contact_relationship": patient.emergency_contact_relationship,
         "emergency_contact_phone": patient.emergency_contact_phone,
         "version": str(patient.version),
-    }
-    data.update(changes)
-    return data
-
-
-def _session_form(*, action: str = "save", **changes) -> dict:
-    data = {
-        **NEW_SESSION_FORM,
-        "date": timezone.localdate().isoformat(),
-        "pain_before": "6",
-        "pain_after": "3",
-        "points": "GB20, GB21 L, LI4",
-        "modalities": ["manual_needling"],
-        "needles_inserted": "5",
-        "needles_removed": "5",
-        "retention_minutes": "25",
-        "position": "prone",
-        "subjective": "Neck stiff since Monday.",
-        "objective": "Tight upper trapezius on the left.",
-        "assessment": "Myofascial neck pain.",
-        "pain_medication_doses": "2",
-        "action": action,
     }
     data.update(changes)
     return data

@@ -6,7 +6,7 @@ intake (its safety badges first), starts the plan, then logs and signs four week
 back-dated sessions through the session form: point codes typed with the
 completion, a protocol applied, a pregnancy-caution point that must be
 acknowledged. After each signature the plan page shows the rung the cadence policy
-(CLINICAL.md section 6) gives and the next visit due.
+(docs/clinical-rules.md section 6) gives and the next visit due.
 """
 
 import datetime

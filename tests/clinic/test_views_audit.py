@@ -1,4 +1,4 @@
-"""The audit trail page (/audit/, CONTRACT.md) and the admin's view of the trail:
+"""The audit trail page (/audit/, docs/reference.md) and the admin's view of the trail:
 who may open it, its filters (patient, user, event, dates), its order and pages,
 and that neither offers any way to add, change or delete an entry."""
 
