@@ -26,7 +26,7 @@ run: $(VENV)/.installed .env
 
 # A development checkout: manage.py commands run with DEBUG on. Never in production.
 .env:
-	printf '# Development settings for this checkout (see README, Configuration).\nDJANGO_DEBUG=1\n' > .env
+	printf '# Development settings for this checkout (see docs/deployment.md, Configuration).\nDJANGO_DEBUG=1\n' > .env
 	@echo "Created .env with DJANGO_DEBUG=1 for development."
 
 ## test: lint, check migrations, run the suite on SQLite and on a throwaway PostgreSQL

@@ -1,4 +1,4 @@
-"""AcuClinic settings, read from the environment (see README, "Configuration")."""
+"""AcuClinic settings, read from the environment (docs/deployment.md, "Configuration")."""
 
 import os
 import tempfile
