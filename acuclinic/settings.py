@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",  # app label "acuclinic"
     "intake",
+    "scheduling",
     "sessions.apps.TreatmentSessionsConfig",
     "plans",
     "clinic",

@@ -20,7 +20,7 @@ PATIENT_OF = {
     "treatment_sessions.SessionAddendum": lambda obj: obj.session.patient_id,
     "plans.Plan": lambda obj: obj.patient_id,
     "plans.PlanDecision": lambda obj: obj.plan.patient_id,
-    "plans.Appointment": lambda obj: obj.patient_id,
+    "scheduling.Appointment": lambda obj: obj.patient_id,
 }
 
 # model label -> register() options
@@ -42,7 +42,7 @@ TRACKED = {
     "plans.ReferralContact": {},
     "plans.Plan": {"m2m_fields": {"protocols", "referrals"}},
     "plans.PlanDecision": {},
-    "plans.Appointment": {},
+    "scheduling.Appointment": {},
     # Two-factor devices: that one was added, confirmed or removed, never its secret.
     "otp_totp.TOTPDevice": {
         "include_fields": ["name", "confirmed", "user"],

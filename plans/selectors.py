@@ -3,14 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import User
 from intake.models import Intake, Patient
 from plans import cadence
-from plans.models import Appointment, Plan, PlanDecision, ReferralContact
+from plans.models import Plan, PlanDecision, ReferralContact
+from scheduling.models import Appointment
+from scheduling.selectors import CHART_APPOINTMENTS_SHOWN, next_appointment, recent_appointments
 from sessions.models import Protocol, TreatmentSession
 
 WORKLIST_DAYS_AHEAD = 7
@@ -134,27 +134,6 @@ def plan_referrals(plan: Plan) -> list[ReferralContact]:
     return list(plan.referrals.all())
 
 
-def next_appointment(patient: Patient) -> Appointment | None:
-    return patient.appointments.upcoming().select_related("practitioner").first()
-
-
-def practitioners():
-    """Active staff who may sign session notes: those who can be booked."""
-    permission = Permission.objects.filter(
-        content_type__app_label="treatment_sessions", codename="sign_treatmentsession"
-    )
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-def is_practitioner(user: User) -> bool:
-    return practitioners().filter(pk=user.pk).exists()
-
-
 def due_worklist(
     *, today: datetime.date, practitioner_id: int | None = None, booked: bool | None = None
 ):
@@ -195,20 +174,13 @@ def worklist_counts(plans) -> dict:
     )
 
 
-CHART_APPOINTMENTS_SHOWN = 8
-
-
 def chart_plan(patient: Patient) -> dict:
     """The chart's plan card: the active plan, the next appointment and recent visits."""
     return {
         "show_plan": True,
         "plan": active_plan(patient),
         "next_appointment": next_appointment(patient),
-        "appointments": list(
-            patient.appointments.select_related("practitioner").order_by("-starts_at")[
-                :CHART_APPOINTMENTS_SHOWN
-            ]
-        ),
+        "appointments": recent_appointments(patient),
         "now": timezone.now(),
         "appointments_shown": CHART_APPOINTMENTS_SHOWN,
     }

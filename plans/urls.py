@@ -12,15 +12,4 @@ urlpatterns = [
     path("plans/<uuid:code>/edit/", views.plan_edit_view, name="plan_edit"),
     path("plans/<uuid:code>/decisions/", views.plan_decide_view, name="plan_decide"),
     path("plans/<uuid:code>/close/", views.plan_close_view, name="plan_close"),
-    path(
-        "patients/<uuid:code>/appointments/new/",
-        views.appointment_create_view,
-        name="appointment_create",
-    ),
-    path(
-        "appointments/<uuid:code>/status/",
-        views.appointment_status_view,
-        name="appointment_status",
-    ),
-    path("appointments/<uuid:code>/ics/", views.appointment_ics, name="appointment_ics"),
 ]

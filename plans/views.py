@@ -5,13 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from icalendar import Calendar, Event
 
-from audit.models import AuditEntry
+from accounts.selectors import is_practitioner, practitioners
 from audit.trail import record_read
 from core.concurrency import EditConflict, rebind_after_conflict
 from intake.access import get_patient_for
@@ -19,44 +17,36 @@ from intake.models import Patient
 from intake.selectors import latest_submitted_intake
 from intake.services import ChartArchived
 from plans.forms import (
-    AppointmentForm,
-    AppointmentStatusForm,
     CloseForm,
     DecisionForm,
     PlanEditForm,
     PlanForm,
 )
-from plans.models import Appointment, Plan, PlanDecision
+from plans.models import Plan, PlanDecision
 from plans.selectors import (
     WORKLIST_DAYS_AHEAD,
     active_plan,
     baseline_preview,
     due_worklist,
     earlier_plans,
-    is_practitioner,
-    next_appointment,
     plan_history,
     plan_outcome,
     plan_protocols,
     plan_referrals,
-    practitioners,
     worklist_counts,
 )
 from plans.services import (
     ALREADY_ENDED,
-    BookingError,
     PlanError,
-    appointment_book,
-    appointment_set_status,
     plan_close,
     plan_create,
     plan_decide,
     plan_update,
-    refuse_booking,
     refuse_ended,
     refuse_second_plan,
 )
 from plans.timeline import timeline
+from scheduling.selectors import next_appointment
 
 CLINICAL = "intake.view_clinical_record"
 
@@ -332,145 +322,3 @@ def due_list(request):
             "due_by": today + datetime.timedelta(days=WORKLIST_DAYS_AHEAD),
         },
     )
-
-
-# --- appointments -----------------------------------------------------------------
-
-
-def _booking_initial(plan: Plan | None) -> dict:
-    """The plan's next due date (tomorrow when that has passed), the plan's practitioner."""
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    due = plan.next_due if plan else None
-    day = due if due is not None and due >= timezone.localdate() else tomorrow
-    initial = {"date": day, "time": datetime.time(9, 0)}
-    if plan is not None:
-        initial["practitioner"] = plan.practitioner_id
-    return initial
-
-
-def _archived(request, patient: Patient, refused: ChartArchived):
-    messages.error(request, str(refused))
-    return redirect("clinic:patient_detail", code=patient.code)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-@permission_required("plans.add_appointment", raise_exception=True)
-def appointment_create_view(request, code):
-    patient = get_patient_for(request.user, code)
-    try:
-        refuse_booking(patient)
-    except ChartArchived as refused:
-        return _archived(request, patient, refused)
-    plan = active_plan(patient)
-    back = "worklist" if request.GET.get("from") == "worklist" else "chart"
-    form = AppointmentForm(
-        request.POST if request.method == "POST" else None,
-        initial=_booking_initial(plan),
-    )
-    if request.method == "POST" and form.is_valid() and "starts_at" in form.cleaned_data:
-        try:
-            appointment, created = appointment_book(
-                patient=patient,
-                practitioner=form.cleaned_data["practitioner"],
-                starts_at=form.cleaned_data["starts_at"],
-                length_minutes=form.cleaned_data["length_minutes"],
-                user=request.user,
-            )
-        except ChartArchived as refused:
-            return _archived(request, patient, refused)
-        except BookingError as refused:
-            form.add_error(refused.field, str(refused))
-        else:
-            when = timezone.localtime(appointment.starts_at)
-            messages.success(
-                request,
-                f"{'Booked' if created else 'Already booked'}: {when:%A %-d %B at %H:%M} "
-                f"with {appointment.practitioner}.",
-            )
-            if back == "worklist":
-                return redirect("plans:due_list")
-            return redirect("clinic:patient_detail", code=patient.code)
-    return render(
-        request,
-        "plans/appointment_form.html",
-        {
-            "form": form,
-            "patient": patient,
-            "plan": plan,
-            "next_appointment": next_appointment(patient),
-            "back": back,
-        },
-    )
-
-
-def _get_appointment_for(user, code) -> Appointment:
-    if not user.has_perm("plans.view_appointment"):
-        raise PermissionDenied
-    return get_object_or_404(
-        Appointment.objects.select_related("patient", "practitioner"), code=code
-    )
-
-
-@login_required
-@permission_required("plans.change_appointment", raise_exception=True)
-@require_POST
-def appointment_status_view(request, code):
-    appointment = _get_appointment_for(request.user, code)
-    form = AppointmentStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose attended, cancelled or no-show.")
-    else:
-        try:
-            appointment_set_status(
-                appointment=appointment,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-                user=request.user,
-            )
-        except BookingError as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(
-                request,
-                f"Visit of {timezone.localtime(appointment.starts_at):%-d %B, %H:%M} marked "
-                f"{appointment.get_status_display().lower()}.",
-            )
-    return redirect("clinic:patient_detail", code=appointment.patient.code)
-
-
-@require_safe
-@login_required
-def appointment_ics(request, code):
-    """The visit as an iCalendar file, for the patient's or a staff calendar.
-
-    It names the clinic and the practitioner, never the patient, so it is safe to
-    forward or to sync to a phone.
-    """
-    appointment = _get_appointment_for(request.user, code)
-    record_read(request, appointment, patient=appointment.patient_id, event=AuditEntry.Event.EXPORT)
-    calendar = Calendar()
-    calendar.add("prodid", "-//AcuClinic//Appointments//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"{appointment.code}@acuclinic")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", appointment.starts_at)
-    event.add("dtend", appointment.ends_at)
-    event.add("summary", f"Acupuncture appointment at {settings.CLINIC_NAME}")
-    description = f"With {appointment.practitioner}."
-    if settings.CLINIC_PHONE:
-        description += f" To change or cancel, call {settings.CLINIC_PHONE}."
-    event.add("description", description)
-    if settings.CLINIC_ADDRESS:
-        event.add("location", settings.CLINIC_ADDRESS)
-    cancelled = appointment.status == Appointment.Status.CANCELLED
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("sequence", 1 if cancelled else 0)
-    calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    day = timezone.localtime(appointment.starts_at)
-    response["Content-Disposition"] = f'attachment; filename="acupuncture-{day:%Y-%m-%d-%H%M}.ics"'
-    response["Cache-Control"] = "no-store"
-    return response

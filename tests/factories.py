@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from accounts.models import PractitionerProfile, User
 from intake.models import Intake, Patient
-from plans.models import Appointment, ReferralContact
+from plans.models import ReferralContact
 from plans.services import plan_create
+from scheduling.models import Appointment
 from sessions.models import Point, Protocol, SessionPoint, TreatmentSession
 from sessions.points import parse_points
 from sessions.services import session_sign

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["core", "audit", "accounts", "intake", "sessions", "plans", "clinic"]
+LAYERS = ["core", "audit", "accounts", "intake", "scheduling", "sessions", "plans", "clinic"]
 PROJECT = "acuclinic"
 
 

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 
 from intake.models import Intake, Patient
-from plans.models import Appointment, Plan
+from plans.models import Plan
+from scheduling.models import Appointment
 from sessions.models import TreatmentSession
 from tests.browser_forms import form_values
 from tests.concurrency import at_the_same_moment

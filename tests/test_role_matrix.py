@@ -79,9 +79,9 @@ PAGES = [
     Page("plans:plan_edit", "get", (AC,), of="plan"),
     Page("plans:plan_decide", "post", (AC,), of="plan"),
     Page("plans:plan_close", "get", (AC,), of="plan"),
-    Page("plans:appointment_create", "get", (FD, CA), of="patient"),
-    Page("plans:appointment_status", "post", (FD, CA), of="appointment"),
-    Page("plans:appointment_ics", "get", STAFF, of="appointment"),
+    Page("scheduling:appointment_create", "get", (FD, CA), of="patient"),
+    Page("scheduling:appointment_status", "post", (FD, CA), of="appointment"),
+    Page("scheduling:appointment_ics", "get", STAFF, of="appointment"),
 ]
 
 # Not staff pages: the patient's link pages, the login and two-factor steps (any

@@ -26,7 +26,8 @@ from accounts import roles
 from accounts.models import User
 from audit.models import AuditEntry
 from intake.models import Intake, IntakeInvitation, Patient
-from plans.models import Appointment, Plan, PlanDecision
+from plans.models import Plan, PlanDecision
+from scheduling.models import Appointment
 from sessions.models import SessionAddendum, TreatmentSession
 from tests.browser_forms import form_values
 from tests.factories import (

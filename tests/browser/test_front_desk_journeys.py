@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from accounts import roles
 from intake.models import IntakeInvitation, Patient
-from plans.models import Appointment
+from scheduling.models import Appointment
 from tests.browser.conftest import PHONE, assert_accessible, type_login
 from tests.factories import (
     TEST_PASSWORD,

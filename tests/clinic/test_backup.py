@@ -313,7 +313,7 @@ def _spoil_last(backup: dict, model: str, field: str, value) -> dict:
     ("model", "field", "value", "message"),
     [
         # Read and saved in turn: it fails once most rows are in.
-        ("plans.appointment", "starts_at", "the 31st of February", "could not be restored"),
+        ("scheduling.appointment", "starts_at", "the 31st of February", "could not be restored"),
         # Caught only when the references are checked, after every row is in.
         ("treatment_sessions.sessionpoint", "session", 999_999, "refers to rows it does not hold"),
     ],

@@ -11,8 +11,9 @@ from accounts import roles
 from accounts.models import User
 from intake.models import Intake, IntakeInvitation, Patient
 from plans import cadence
-from plans.models import Appointment, Plan, PlanEvent
+from plans.models import Plan, PlanEvent
 from plans.selectors import plan_outcome
+from scheduling.models import Appointment
 from sessions.models import AdverseEvent, Protocol, SessionPoint, TreatmentSession
 
 pytestmark = pytest.mark.django_db

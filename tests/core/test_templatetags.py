@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.templatetags import clinic_tags
 from intake.models import Intake
 from plans.cadence import Flag
-from plans.models import Appointment
+from scheduling.models import Appointment
 from sessions.models import TreatmentSession
 from sessions.safety import Level
 from tests.factories import IntakeFactory

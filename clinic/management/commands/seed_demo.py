@@ -29,7 +29,8 @@ from intake.models import (
 )
 from intake.services import token_hash
 from plans import services as plan_services
-from plans.models import Appointment, Plan, ReferralContact
+from plans.models import Plan, ReferralContact
+from scheduling.models import Appointment
 from sessions import points as point_codes
 from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 

@@ -13,8 +13,9 @@ from django.utils import dateformat, timezone
 from icalendar import Calendar
 
 from intake.services import patient_archive
-from plans.models import Appointment, Plan
+from plans.models import Plan
 from plans.services import plan_close, plan_decide
+from scheduling.models import Appointment
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,
@@ -330,7 +331,8 @@ def test_worklist_row_shows_name_phone_cadence_and_overdue_badge(client, front_d
     assert patient.phone_display != patient.phone  # shown as people write it, not E.164
     assert "Every week" in row
     assert "Overdue 5 days ago" in row
-    assert f'href="{_book_url(patient)}?from=worklist"' in row
+    book = f"{_book_url(patient)}?from=worklist&due={plan.next_due}&practitioner="
+    assert f'href="{book}{plan.practitioner_id}"' in row
 
 
 def test_worklist_row_shows_the_cadence_in_words_after_a_change(client, front_desk, due):
@@ -599,13 +601,21 @@ def _selected(response, name) -> list[str]:
     return re.findall(r'<option value="([^"]*)"[^>]*selected', select.group(0))
 
 
+def _book_link_on_the_chart(client, patient) -> str:
+    """Where the chart's "Book next visit" leads: the booking form, with the plan's due
+    date and practitioner."""
+    page = client.get(chart_url(patient)).content.decode()
+    href = re.search(r'href="([^"]*/appointments/new/[^"]*)"[^>]*>Book next visit', page)[1]
+    return html.unescape(href)
+
+
 def test_booking_form_starts_on_the_plans_next_due_with_its_practitioner(
     client, front_desk, patient, acupuncturist, colleague
 ):
     plan = _due_plan(patient, user=acupuncturist, last_session_days_ago=4, practitioner=colleague)
     assert plan.next_due == _day(3)
     client.force_login(front_desk)
-    response = client.get(_book_url(patient))
+    response = client.get(_book_link_on_the_chart(client, patient))
     assert response.status_code == 200
     assert _field_value(response, "date") == _day(3).isoformat()
     assert _selected(response, "practitioner") == [str(colleague.pk)]
@@ -616,7 +626,7 @@ def test_booking_form_starts_tomorrow_when_the_due_date_has_passed(
 ):
     _due_plan(patient, user=acupuncturist, last_session_days_ago=12)
     client.force_login(front_desk)
-    response = client.get(_book_url(patient))
+    response = client.get(_book_link_on_the_chart(client, patient))
     assert _field_value(response, "date") == _day(1).isoformat()
     assert _selected(response, "practitioner") == [str(acupuncturist.pk)]
 

@@ -1,0 +1,113 @@
+"""Writes to appointments. Each takes the acting user explicitly."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from intake.models import Patient
+from intake.services import refuse_archived
+from scheduling.models import Appointment
+
+
+class BookingError(Exception):
+    """A booking or visit change that cannot be made; `field` names the form field
+    the message belongs to, if one does."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def refuse_booking(patient: Patient) -> None:
+    """Raise ChartArchived for an archived chart: nothing is booked on it until it is
+    restored. (A view asks first, on the row it read, to offer no booking form.)"""
+    refuse_archived(patient, "This chart is archived. Restore it before booking.")
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    practitioner: User,
+    starts_at: datetime.datetime,
+    length_minutes: int,
+    user: User,
+) -> tuple[Appointment, bool]:
+    """Book a visit. Returns (appointment, created); the same booking sent twice (a
+    double click) returns the first one. Refuses an archived chart (ChartArchived),
+    and a time that has passed or that overlaps the practitioner's or the patient's
+    other booked visits (BookingError)."""
+    # One booking at a time per practitioner and per patient, so two desks cannot
+    # take the same slot or double-book the patient with two practitioners; and a
+    # chart archived meanwhile is seen as archived.
+    User.objects.select_for_update().get(pk=practitioner.pk)
+    refuse_booking(Patient.objects.select_for_update().get(pk=patient.pk))
+    if starts_at < timezone.now():
+        raise BookingError("That time has already passed.", "date")
+    ends_at = starts_at + datetime.timedelta(minutes=length_minutes)
+    same = Appointment.objects.filter(
+        patient=patient,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        length_minutes=length_minutes,
+        status=Appointment.Status.BOOKED,
+    ).first()
+    if same is not None:
+        return same, False
+    # Overlap test without an "ends_at" column: a clash starts before this one ends,
+    # and ends after this one starts (appointments last at most 240 minutes).
+    nearby = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED,
+        starts_at__lt=ends_at,
+        starts_at__gt=starts_at - datetime.timedelta(minutes=240),
+    )
+    for other in nearby.filter(practitioner=practitioner):
+        if other.ends_at > starts_at:
+            raise BookingError(
+                f"{practitioner} already has a visit from "
+                f"{timezone.localtime(other.starts_at):%H:%M} to "
+                f"{timezone.localtime(other.ends_at):%H:%M} that day.",
+                "time",
+            )
+    for other in nearby.filter(patient=patient):
+        if other.ends_at > starts_at:
+            raise BookingError(
+                "The patient already has a visit booked at "
+                f"{timezone.localtime(other.starts_at):%H:%M} that day.",
+                "time",
+            )
+    appointment = Appointment.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        length_minutes=length_minutes,
+        created_by=user,
+    )
+    return appointment, True
+
+
+@transaction.atomic
+def appointment_set_status(
+    *, appointment: Appointment, status: str, reason: str, user: User
+) -> Appointment:
+    """Mark a booked visit attended, cancelled or a no-show (once; rebook to undo)."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status == status:
+        return appointment  # sent twice
+    if not appointment.is_booked:
+        raise BookingError(
+            f"This visit is already marked {appointment.get_status_display().lower()}."
+        )
+    if status in (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW):
+        if appointment.starts_at > timezone.now():
+            raise BookingError("A visit that has not started yet cannot be marked that way.")
+    elif status != Appointment.Status.CANCELLED:
+        raise BookingError("Choose attended, cancelled or no-show.")
+    appointment.status = status
+    appointment.status_reason = reason
+    appointment.status_changed_at = timezone.now()
+    appointment.status_changed_by = user
+    appointment.save()
+    return appointment
