@@ -280,7 +280,9 @@ INTAKES_PER_PAGE = 25
 SESSIONS_PER_PAGE = 20
 PLANS_PER_PAGE = 25
 
-# How the clinic names itself to patients (intake pages and emails).
+# How the clinic names itself to patients (intake pages, messages, calendar files):
+# the first values of the clinic's details, which the clinic admin then keeps in
+# /admin/ (core.Clinic).
 CLINIC_NAME = env.str("CLINIC_NAME", default="AcuClinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="")
 # One line, for appointment calendar files (.ics).

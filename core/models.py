@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -18,3 +19,35 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.value}"
+
+
+class Clinic(models.Model):
+    """The clinic's own details, shown to patients (their pages, messages, calendar
+    files). One row, kept by the clinic admin in /admin/; it starts from the
+    CLINIC_NAME, CLINIC_PHONE and CLINIC_ADDRESS settings."""
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True, help_text="as patients should dial it")
+    address = models.CharField(
+        max_length=300, blank=True, help_text="one line, as it goes in a calendar entry"
+    )
+
+    class Meta:
+        verbose_name = "clinic details"
+        verbose_name_plural = "clinic details"
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Clinic":
+        """The clinic's details (made from the settings the first time they are asked)."""
+        clinic, _ = cls.objects.get_or_create(
+            pk=1,
+            defaults={
+                "name": settings.CLINIC_NAME,
+                "phone": settings.CLINIC_PHONE,
+                "address": settings.CLINIC_ADDRESS,
+            },
+        )
+        return clinic

@@ -94,6 +94,12 @@ def match_key(first_name: str, last_name: str, date_of_birth) -> tuple:
     return (first_name.strip().casefold(), last_name.strip().casefold(), date_of_birth)
 
 
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message (SMS)"
+    NONE = "none", "No reminders"
+
+
 class Patient(models.Model):
     """A person treated at the clinic: demographics only. Clinical data hangs off it."""
 
@@ -123,6 +129,20 @@ class Patient(models.Model):
     emergency_contact_relationship = models.CharField(max_length=100, blank=True)
     emergency_contact_phone = models.CharField(max_length=20, blank=True)
 
+    # How the patient wants appointment reminders and other messages: by email, by
+    # text (SMS), or not at all (the default until the patient or the desk says).
+    reminder_channel = models.CharField(
+        max_length=5, choices=ReminderChannel.choices, default=ReminderChannel.NONE
+    )
+    # When the choice was made, and by whom (empty: the patient, in their intake).
+    reminder_consent_at = models.DateTimeField(null=True, blank=True)
+    reminder_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     archived_at = models.DateTimeField(null=True, blank=True)
     archived_by = models.ForeignKey(
@@ -287,6 +307,9 @@ class Intake(models.Model):
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(max_length=100, blank=True)
     emergency_contact_phone = models.CharField(max_length=20, blank=True)
+    # How the patient wants reminders; copied to the chart on submission. Empty until
+    # answered.
+    reminder_channel = models.CharField(max_length=5, choices=ReminderChannel.choices, blank=True)
 
     # Step 2: the pain.
     pain_types = models.JSONField(default=list, blank=True)

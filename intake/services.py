@@ -13,6 +13,7 @@ from accounts.models import User
 from audit.history import check_version
 from audit.trail import record_children, row_texts
 from core.concurrency import hold_lock
+from core.models import Clinic
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -213,15 +214,16 @@ def _revoke_open_links(patient: Patient, *, revoked_by: User, at) -> int:
 def invitation_send_email(*, invitation: IntakeInvitation, link: str) -> None:
     """Email the link to the patient. Raises on a mail server failure (nothing is marked sent)."""
     patient = invitation.patient
+    clinic = Clinic.current()
     context = {
         "patient": patient,
         "link": link,
         "expires_at": invitation.expires_at,
-        "clinic_name": settings.CLINIC_NAME,
-        "clinic_phone": settings.CLINIC_PHONE,
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
     }
     send_mail(
-        subject=f"Your intake form for {settings.CLINIC_NAME}",
+        subject=f"Your intake form for {clinic.name}",
         message=render_to_string("intake/email/invitation.txt", context),
         from_email=None,
         recipient_list=[patient.email],

@@ -5,7 +5,6 @@ ends in _replay(), which runs the cadence policy over the plan's signed sessions
 decisions and stores the result, with a PlanEvent for each change it makes.
 """
 
-
 from django.db import transaction
 from django.utils import timezone
 

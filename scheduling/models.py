@@ -22,6 +22,7 @@ class AppointmentQuerySet(models.QuerySet):
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
+        ARRIVED = "arrived", "Arrived"
         ATTENDED = "attended", "Attended"
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
@@ -37,6 +38,8 @@ class Appointment(models.Model):
     length_minutes = models.PositiveSmallIntegerField(choices=LENGTH_CHOICES, default=45)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     status_reason = models.CharField(max_length=200, blank=True)
+    # When the front desk checked the patient in (status "arrived", then "attended").
+    arrived_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -62,7 +65,7 @@ class Appointment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["booked", "attended", "cancelled", "no_show"]),
+                condition=Q(status__in=["booked", "arrived", "attended", "cancelled", "no_show"]),
                 name="scheduling_appointment_status_valid",
             ),
             models.CheckConstraint(

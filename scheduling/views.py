@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from audit.models import AuditEntry
 from audit.trail import record_read
+from core.models import Clinic
 from intake.access import get_patient_for
 from intake.models import Patient
 from intake.services import ChartArchived
@@ -155,13 +156,14 @@ def appointment_ics(request, code):
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.starts_at)
     event.add("dtend", appointment.ends_at)
-    event.add("summary", f"Acupuncture appointment at {settings.CLINIC_NAME}")
+    clinic = Clinic.current()
+    event.add("summary", f"Acupuncture appointment at {clinic.name}")
     description = f"With {appointment.practitioner}."
-    if settings.CLINIC_PHONE:
-        description += f" To change or cancel, call {settings.CLINIC_PHONE}."
+    if clinic.phone:
+        description += f" To change or cancel, call {clinic.phone}."
     event.add("description", description)
-    if settings.CLINIC_ADDRESS:
-        event.add("location", settings.CLINIC_ADDRESS)
+    if clinic.address:
+        event.add("location", clinic.address)
     cancelled = appointment.status == Appointment.Status.CANCELLED
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", 1 if cancelled else 0)

@@ -164,6 +164,15 @@ class TreatmentSession(models.Model):
     # The new-session form's one-time token: the same form sent twice (a double
     # click, a retried request) makes one session, not two.
     form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The visit this session was started from ("Start session" on the day's list):
+    # signing the session marks it attended.
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     date = models.DateField()
 
