@@ -3,7 +3,6 @@
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
