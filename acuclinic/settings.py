@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",  # app label "acuclinic"
     "intake",
+    "messaging",
     "scheduling",
     "sessions.apps.TreatmentSessionsConfig",
     "plans",
@@ -296,6 +297,10 @@ EMAIL_CONFIG = env.email_url(
 vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="clinic@localhost")
+
+# Text messages to patients: off unless a backend is named ("console" prints them,
+# for development; "twilio" sends them, with the TWILIO_* settings).
+SMS_BACKEND = env.str("SMS_BACKEND", default="")
 
 # The client address (rate limits, consent records): REMOTE_ADDR, or a header set
 # by a trusted reverse proxy, as Django names it (e.g. HTTP_X_REAL_IP).

@@ -111,3 +111,49 @@ def appointment_set_status(
     appointment.status_changed_by = user
     appointment.save()
     return appointment
+
+
+@transaction.atomic
+def appointment_arrived(*, appointment: Appointment, user: User) -> Appointment:
+    """The front desk checks the patient in: the visit is "arrived", with the time.
+    Checking in twice changes nothing; only a booked visit can be checked in, and
+    not before its day."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status == Appointment.Status.ARRIVED:
+        return appointment
+    if not appointment.is_booked:
+        raise BookingError(
+            f"This visit is marked {appointment.get_status_display().lower()}: "
+            "only a booked visit can be checked in."
+        )
+    now = timezone.now()
+    if timezone.localdate(appointment.starts_at) > timezone.localdate(now):
+        raise BookingError("This visit is on a later day: check the patient in on the day.")
+    appointment.status = Appointment.Status.ARRIVED
+    appointment.arrived_at = now
+    appointment.status_changed_at = now
+    appointment.status_changed_by = user
+    appointment.save(
+        update_fields=["status", "arrived_at", "status_changed_at", "status_changed_by"]
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_attended(*, appointment: Appointment, user: User) -> Appointment:
+    """The patient was treated (a session started from this visit was signed): the
+    visit is "attended". A visit already attended stays so; a cancelled one or a
+    no-show is refused (the session belongs to another visit then)."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status == Appointment.Status.ATTENDED:
+        return appointment
+    if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.ARRIVED):
+        raise BookingError(
+            f"This visit is marked {appointment.get_status_display().lower()}: it cannot "
+            "be marked attended."
+        )
+    appointment.status = Appointment.Status.ATTENDED
+    appointment.status_changed_at = timezone.now()
+    appointment.status_changed_by = user
+    appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    return appointment

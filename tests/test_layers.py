@@ -1,7 +1,7 @@
 """The apps form a line with no cycles (CONTRIBUTING.md, "Layers").
 
-core <- audit <- accounts <- intake <- sessions <- plans <- clinic: an app may import
-the apps before it in this line, never one after it. The project package (settings,
+core <- audit <- accounts <- intake <- messaging <- scheduling <- sessions <- plans <-
+clinic: an app may import the apps before it in this line, never one after it. The project package (settings,
 URLs) sits above them all and is imported by none. Every import counts, inside
 functions too: an import moved into a function to dodge a cycle is still a cycle.
 
@@ -16,7 +16,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["core", "audit", "accounts", "intake", "scheduling", "sessions", "plans", "clinic"]
+LAYERS = [
+    "core",
+    "audit",
+    "accounts",
+    "intake",
+    "messaging",
+    "scheduling",
+    "sessions",
+    "plans",
+    "clinic",
+]
 PROJECT = "acuclinic"
 
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    """Messages to patients (reminders, confirmations, recalls): the outbox and the
+    channels that send it, by a worker, never inside a web request."""
+
+    name = "messaging"
+    verbose_name = "Messages"
+    default_auto_field = "django.db.models.BigAutoField"
