@@ -8,7 +8,9 @@ from django.utils import timezone
 from accounts.models import User
 from intake.models import Patient
 from intake.services import refuse_archived
+from scheduling import notices
 from scheduling.models import Appointment
+from scheduling.selectors import clinic_hours, local
 
 
 class BookingError(Exception):
@@ -36,16 +38,21 @@ def appointment_book(
     user: User,
 ) -> tuple[Appointment, bool]:
     """Book a visit. Returns (appointment, created); the same booking sent twice (a
-    double click) returns the first one. Refuses an archived chart (ChartArchived),
-    and a time that has passed or that overlaps the practitioner's or the patient's
-    other booked visits (BookingError)."""
+    double click) returns the first one. Refuses an archived chart (ChartArchived);
+    and (BookingError, naming the form's field) a time that has passed, a day the
+    clinic is closed (a closure, or a weekday without opening hours) or the
+    practitioner does not work, a time outside the clinic's or the practitioner's
+    hours, and a time overlapping the practitioner's or the patient's other visits.
+    Queues the booking confirmation (scheduling.notices)."""
     # One booking at a time per practitioner and per patient, so two desks cannot
     # take the same slot or double-book the patient with two practitioners; and a
     # chart archived meanwhile is seen as archived.
     User.objects.select_for_update().get(pk=practitioner.pk)
     refuse_booking(Patient.objects.select_for_update().get(pk=patient.pk))
-    if starts_at < timezone.now():
-        raise BookingError("That time has already passed.", "date")
+    now = timezone.now()
+    if starts_at < now:
+        earlier_day = timezone.localdate(starts_at) < timezone.localdate(now)
+        raise BookingError("That time has already passed.", "date" if earlier_day else "time")
     ends_at = starts_at + datetime.timedelta(minutes=length_minutes)
     same = Appointment.objects.filter(
         patient=patient,
@@ -56,10 +63,20 @@ def appointment_book(
     ).first()
     if same is not None:
         return same, False
+    day = timezone.localdate(starts_at)
+    refused = clinic_hours(first_day=day, last_day=day, practitioner_ids=[practitioner.pk]).refusal(
+        practitioner_id=practitioner.pk,
+        practitioner_name=str(practitioner),
+        starts=local(starts_at),
+        ends=local(ends_at),
+    )
+    if refused is not None:
+        raise BookingError(refused.message, refused.field)
     # Overlap test without an "ends_at" column: a clash starts before this one ends,
-    # and ends after this one starts (appointments last at most 240 minutes).
+    # and ends after this one starts (appointments last at most 240 minutes). A
+    # patient checked in still holds the practitioner's time.
     nearby = Appointment.objects.filter(
-        status=Appointment.Status.BOOKED,
+        status__in=Appointment.HOLDS_TIME,
         starts_at__lt=ends_at,
         starts_at__gt=starts_at - datetime.timedelta(minutes=240),
     )
@@ -85,14 +102,41 @@ def appointment_book(
         length_minutes=length_minutes,
         created_by=user,
     )
+    notices.appointment_booked(appointment)
     return appointment, True
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, reason: str, user: User) -> Appointment:
+    """Cancel a visit that is booked (or checked in), with the reason, and queue the
+    cancellation notice (scheduling.notices). Cancelling twice changes nothing and
+    tells the patient once; a visit attended or missed cannot be cancelled. To undo
+    a cancellation, book the visit again."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status == Appointment.Status.CANCELLED:
+        return appointment  # sent twice
+    if appointment.status not in Appointment.HOLDS_TIME:
+        raise BookingError(
+            f"This visit is already marked {appointment.get_status_display().lower()}: "
+            "it cannot be cancelled."
+        )
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.status_reason = reason
+    appointment.status_changed_at = timezone.now()
+    appointment.status_changed_by = user
+    appointment.save(
+        update_fields=["status", "status_reason", "status_changed_at", "status_changed_by"]
+    )
+    notices.appointment_cancelled(appointment)
+    return appointment
 
 
 @transaction.atomic
 def appointment_set_status(
     *, appointment: Appointment, status: str, reason: str, user: User
 ) -> Appointment:
-    """Mark a booked visit attended, cancelled or a no-show (once; rebook to undo)."""
+    """Mark a booked visit attended, cancelled (appointment_cancel) or a no-show
+    (once; rebook to undo)."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == status:
         return appointment  # sent twice
@@ -100,10 +144,12 @@ def appointment_set_status(
         raise BookingError(
             f"This visit is already marked {appointment.get_status_display().lower()}."
         )
+    if status == Appointment.Status.CANCELLED:
+        return appointment_cancel(appointment=appointment, reason=reason, user=user)
     if status in (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW):
         if appointment.starts_at > timezone.now():
             raise BookingError("A visit that has not started yet cannot be marked that way.")
-    elif status != Appointment.Status.CANCELLED:
+    else:
         raise BookingError("Choose attended, cancelled or no-show.")
     appointment.status = status
     appointment.status_reason = reason

@@ -1,5 +1,8 @@
 """The visits-due worklist, booking the next visit, marking a visit attended,
-cancelled or a no-show, and the calendar file of a visit."""
+cancelled or a no-show, and the calendar file of a visit.
+
+The clock stands at 10:07 on a Wednesday (tests/scheduling/conftest.py): _day(2) is
+a Friday, _day(3) a Saturday (the clinic is closed), _day(5) the next Monday."""
 
 import datetime
 import html
@@ -15,7 +18,7 @@ from icalendar import Calendar
 from intake.services import patient_archive
 from plans.models import Plan
 from plans.services import plan_close, plan_decide
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Closure, PractitionerHours
 from tests.factories import (
     AppointmentFactory,
     PatientFactory,
@@ -34,6 +37,11 @@ STAFF = ["front_desk", "acupuncturist", "clinic_admin"]
 
 
 # --- helpers ----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _stopped_clock(clock):
+    return clock
 
 
 def _today() -> datetime.date:
@@ -612,41 +620,114 @@ def _book_link_on_the_chart(client, patient) -> str:
 def test_booking_form_starts_on_the_plans_next_due_with_its_practitioner(
     client, front_desk, patient, acupuncturist, colleague
 ):
-    plan = _due_plan(patient, user=acupuncturist, last_session_days_ago=4, practitioner=colleague)
-    assert plan.next_due == _day(3)
+    plan = _due_plan(patient, user=acupuncturist, last_session_days_ago=5, practitioner=colleague)
+    assert plan.next_due == _day(2)
     client.force_login(front_desk)
     response = client.get(_book_link_on_the_chart(client, patient))
     assert response.status_code == 200
-    assert _field_value(response, "date") == _day(3).isoformat()
+    assert _field_value(response, "date") == _day(2).isoformat()
+    assert _field_value(response, "time") == "09:00"
     assert _selected(response, "practitioner") == [str(colleague.pk)]
 
 
-def test_booking_form_starts_tomorrow_when_the_due_date_has_passed(
+def test_booking_form_due_on_a_closed_day_starts_on_the_next_open_day(
+    client, front_desk, patient, acupuncturist
+):
+    plan = _due_plan(patient, user=acupuncturist, last_session_days_ago=4)
+    assert plan.next_due == _day(3)  # a Saturday
+    client.force_login(front_desk)
+    response = client.get(_book_link_on_the_chart(client, patient))
+    assert _field_value(response, "date") == _day(5).isoformat()
+    assert _field_value(response, "time") == "09:00"
+
+
+def test_booking_form_starts_at_the_next_free_time_today_when_the_due_date_has_passed(
     client, front_desk, patient, acupuncturist
 ):
     _due_plan(patient, user=acupuncturist, last_session_days_ago=12)
+    AppointmentFactory(practitioner=acupuncturist, starts_at=_at(_today(), 10, 15))
     client.force_login(front_desk)
     response = client.get(_book_link_on_the_chart(client, patient))
-    assert _field_value(response, "date") == _day(1).isoformat()
+    assert _field_value(response, "date") == _today().isoformat()
+    assert _field_value(response, "time") == "11:00"
     assert _selected(response, "practitioner") == [str(acupuncturist.pk)]
 
 
-def test_booking_form_without_a_plan_starts_tomorrow(client, front_desk, patient, acupuncturist):
+def test_booking_form_without_a_plan_starts_at_the_first_time_anyone_is_free(
+    client, front_desk, patient, acupuncturist, colleague
+):
+    AppointmentFactory(practitioner=acupuncturist, starts_at=_at(_today(), 10, 15))
     client.force_login(front_desk)
     response = client.get(_book_url(patient))
     assert response.status_code == 200
-    assert _field_value(response, "date") == _day(1).isoformat()
+    assert _field_value(response, "date") == _today().isoformat()
+    assert _field_value(response, "time") == "10:15"
+    assert _selected(response, "practitioner") == [""]  # the desk chooses
+
+
+def test_booking_form_from_a_free_time_on_the_schedule_is_filled_in_with_it(
+    client, front_desk, patient, acupuncturist
+):
+    client.force_login(front_desk)
+    query = {"practitioner": acupuncturist.pk, "date": _day(2), "time": "14:30"}
+    response = client.get(_book_url(patient), {**query, "from": "schedule"})
+    assert _field_value(response, "date") == _day(2).isoformat()
+    assert _field_value(response, "time") == "14:30"
+    assert _selected(response, "practitioner") == [str(acupuncturist.pk)]
+    assert "is not free" not in _text(response)
+    assert f'href="/schedule/?date={_day(2)}"' in _text(response)
+
+
+def test_booking_form_from_a_time_taken_meanwhile_offers_the_next_free_one_and_says_so(
+    client, front_desk, patient, acupuncturist
+):
+    AppointmentFactory(practitioner=acupuncturist, starts_at=_at(_day(2), 14, 30))
+    client.force_login(front_desk)
+    query = {"practitioner": acupuncturist.pk, "date": _day(2), "time": "14:30"}
+    response = client.get(_book_url(patient), query)
+    assert _field_value(response, "time") == "15:15"
+    note = html.unescape(_text(response))
+    assert f"14:30 on {_day(2):%a %-d %b} is not free for a 45-minute visit with" in note
+
+
+def test_booking_form_never_starts_on_a_time_it_would_refuse(
+    client, front_desk, patient, acupuncturist
+):
+    """Whatever the link asks for (a closed day, a time gone, after closing, junk),
+    the time filled in is booked as it stands."""
+    client.force_login(front_desk)
+    asked = [
+        {"due": _day(3)},
+        {"due": _day(-4)},
+        {"date": _today(), "time": "08:00"},
+        {"date": _day(2), "time": "16:45"},
+        {"date": "2026-02-30", "time": "25:00"},
+        {"date": _day(365).isoformat(), "time": "16:45"},
+        {"date": "2199-12-31"},
+        {"due": "soon", "practitioner": "abc"},
+    ]
+    for query in asked:
+        page = client.get(_book_url(patient), {"practitioner": acupuncturist.pk, **query})
+        sent = {
+            "date": _field_value(page, "date"),
+            "time": _field_value(page, "time"),
+            "practitioner": str(acupuncturist.pk),
+            "length_minutes": "45",
+        }
+        response = client.post(_book_url(patient), sent)
+        assert response.status_code == 302, (query, _errors(response))
+        Appointment.objects.filter(patient=patient).delete()
 
 
 def test_booking_creates_one_visit_and_returns_to_the_chart(client, front_desk, patient, colleague):
     client.force_login(front_desk)
-    response = client.post(_book_url(patient), _booking(colleague, day=_day(4), length="60"))
+    response = client.post(_book_url(patient), _booking(colleague, day=_day(6), length="60"))
     assert response.status_code == 302
     assert response["Location"] == chart_url(patient)
     appointment = Appointment.objects.get(patient=patient)
     assert appointment.status == Appointment.Status.BOOKED
     assert appointment.practitioner == colleague
-    assert appointment.starts_at == _at(_day(4), 10, 30)
+    assert appointment.starts_at == _at(_day(6), 10, 30)
     assert appointment.length_minutes == 60
     assert appointment.created_by == front_desk
 
@@ -701,6 +782,67 @@ def test_booking_form_errors_show_and_nothing_is_booked(
     assert not Appointment.objects.exists(), case
 
 
+def _field_errors(response, name) -> list[str]:
+    """The messages shown under one field (crispy's error_<n>_id_<name>)."""
+    found = re.findall(rf'id="error_\d+_id_{name}"><strong>(.*?)</strong>', _text(response), re.S)
+    return [html.unescape(message) for message in found]
+
+
+# What each refusal needs besides the clinic's usual hours.
+SETUPS = {
+    "a closure tomorrow": lambda p: Closure.objects.create(
+        first_day=_day(1), reason="Public holiday"
+    ),
+    "working Monday mornings": lambda p: PractitionerHours.objects.create(
+        practitioner=p, weekday=0, starts=datetime.time(9), ends=datetime.time(12)
+    ),
+    "a visit on Friday at 10": lambda p: AppointmentFactory(
+        practitioner=p, starts_at=_at(_day(2), 10)
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "setup, day, time, field, message",
+    [
+        (None, 0, "09:00", "time", "That time has already passed."),
+        (None, -1, "14:00", "date", "That time has already passed."),
+        (None, 3, "10:00", "date", "The clinic is closed on Saturdays."),
+        ("a closure tomorrow", 1, "10:00", "date", "The clinic is closed on {d:%A %-d %B}: "),
+        (None, 1, "08:30", "time", "The clinic is open 09:00–17:00 on Thursdays"),
+        (None, 1, "16:30", "time", "The clinic is open 09:00–17:00 on Thursdays"),
+        ("working Monday mornings", 1, "10:00", "date", "{p} does not work on Thursdays."),
+        ("working Monday mornings", 5, "12:00", "time", "{p} works 09:00–12:00 on Mondays"),
+        ("a visit on Friday at 10", 2, "10:30", "time", "{p} already has a visit from 10:00"),
+    ],
+    ids=[
+        "earlier today",
+        "a day gone",
+        "a weekday closed",
+        "a closure",
+        "before opening",
+        "past closing",
+        "a day off",
+        "outside their hours",
+        "taken",
+    ],
+)
+def test_a_refused_booking_says_why_next_to_the_date_or_the_time(
+    client, front_desk, patient, acupuncturist, setup, day, time, field, message
+):
+    if setup is not None:
+        SETUPS[setup](acupuncturist)
+    client.force_login(front_desk)
+    response = client.post(_book_url(patient), _booking(acupuncturist, day=_day(day), time=time))
+    assert response.status_code == 200
+    shown = _field_errors(response, field)
+    assert len(shown) == 1
+    assert shown[0].startswith(message.format(p=acupuncturist, d=_day(day))), shown
+    other = "time" if field == "date" else "date"
+    assert _field_errors(response, other) == []
+    assert not Appointment.objects.filter(patient=patient).exists()
+
+
 def test_booking_a_receptionist_as_practitioner_is_refused(client, front_desk, patient):
     client.force_login(front_desk)
     response = client.post(_book_url(patient), _booking(front_desk))
@@ -750,12 +892,12 @@ def test_back_to_back_visits_and_a_cancelled_slot_can_be_booked(
     AppointmentFactory(
         patient=other,
         practitioner=acupuncturist,
-        starts_at=_at(_day(3), 10),
+        starts_at=_at(_day(6), 10),
         status=Appointment.Status.CANCELLED,
     )
     client.force_login(front_desk)
     assert client.post(_book_url(patient), _booking(acupuncturist, time="10:45")).status_code == 302
-    response = client.post(_book_url(patient), _booking(acupuncturist, day=_day(3), time="10:00"))
+    response = client.post(_book_url(patient), _booking(acupuncturist, day=_day(6), time="10:00"))
     assert response.status_code == 302
     assert Appointment.objects.filter(patient=patient).count() == 2
 
@@ -885,14 +1027,28 @@ def test_a_status_that_is_not_offered_changes_nothing(client, front_desk, starte
     assert started.status_changed_at is None
 
 
-def test_chart_offers_attended_only_once_the_visit_has_started(client, front_desk, booked, started):
+def test_chart_offers_attended_only_once_the_visit_has_started_and_cancel_with_a_reason(
+    client, front_desk, booked, started
+):
     client.force_login(front_desk)
     page = _text(client.get(chart_url(booked.patient)))
     future = re.search(rf'data-appointment="{booked.code}".*?</li>', page, re.S).group(0)
     begun = re.search(rf'data-appointment="{started.code}".*?</li>', page, re.S).group(0)
     assert 'value="attended"' not in future
-    assert 'value="cancelled"' in future
     assert 'value="attended"' in begun and 'value="no_show"' in begun
+    for visit, item in ((booked, future), (started, begun)):
+        assert f'href="/appointments/{visit.code}/cancel/?from=chart">Cancel…</a>' in item
+        assert 'value="cancelled"' not in item
+
+
+@pytest.mark.parametrize("status, word", [("cancelled", "cancelled"), ("no_show", "no-show")])
+def test_the_message_after_a_status_change_says_the_new_status(
+    client, front_desk, started, status, word
+):
+    client.force_login(front_desk)
+    response = client.post(_status_url(started), {"status": status}, follow=True)
+    when = timezone.localtime(started.starts_at)
+    assert _messages(response) == f"Visit of {when:%-d %B, %H:%M} marked {word}."
 
 
 # --- the calendar file --------------------------------------------------------------
