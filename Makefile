@@ -19,14 +19,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate the embedded SQLite database, load demo data, serve on 127.0.0.1:8000
+##      with the worker that sends messages and send_reminders every 5 minutes beside it
 run: $(VENV)/.installed .env
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 scripts/dev-server $(BIN)/python
 
 # A development checkout: manage.py commands run with DEBUG on. Never in production.
 .env:
-	printf '# Development settings for this checkout (see docs/deployment.md, Configuration).\nDJANGO_DEBUG=1\n' > .env
+	printf '# Development settings for this checkout (see docs/deployment.md, Configuration).\nDJANGO_DEBUG=1\n# The demo clinic is in San Francisco.\nDJANGO_TIME_ZONE=America/Los_Angeles\n# Print text messages to patients in the console too:\n# SMS_BACKEND=console\n' > .env
 	@echo "Created .env with DJANGO_DEBUG=1 for development."
 
 ## test: lint, check migrations, run the suite on SQLite and on a throwaway PostgreSQL
@@ -35,7 +36,7 @@ test: lint test-sqlite test-postgres
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -c pyproject.toml -r acuclinic core audit accounts intake sessions plans clinic
+	$(BIN)/bandit -q -c pyproject.toml -r acuclinic core audit accounts intake messaging scheduling sessions plans clinic
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.installed-dev

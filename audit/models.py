@@ -27,6 +27,8 @@ class AuditEntry(AbstractLogEntry):
         DENIED = "denied", "Refused (403)"
         LISTED = "listed", "Shown in a list"
         CREDENTIALS_RESET = "credentials_reset", "Login reset by an admin"
+        # A message to a patient left the clinic (messaging: who, what kind, how).
+        MESSAGE_SENT = "message_sent", "Message sent"
 
     ACTION_EVENTS = {
         AbstractLogEntry.Action.CREATE: Event.CREATE,

@@ -43,6 +43,11 @@ TRACKED = {
     "plans.Plan": {"m2m_fields": {"protocols", "referrals"}},
     "plans.PlanDecision": {},
     "scheduling.Appointment": {},
+    # The clinic's hours and closures decide which times can be booked.
+    "scheduling.OpeningHours": {},
+    "scheduling.Closure": {},
+    "scheduling.PractitionerHours": {},
+    "core.Clinic": {},
     # Two-factor devices: that one was added, confirmed or removed, never its secret.
     "otp_totp.TOTPDevice": {
         "include_fields": ["name", "confirmed", "user"],

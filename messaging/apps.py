@@ -8,3 +8,6 @@ class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messages"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from messaging import checks  # noqa: F401  (registers the settings checks)
