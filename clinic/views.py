@@ -20,10 +20,12 @@ from audit.models import AuditEntry
 from audit.selectors import audit_entries
 from audit.trail import record_read
 from clinic.forms import AuditFilterForm
+from clinic.selectors import day_summary, todays_visits
 from intake.access import get_patient_for
 from intake.models import Patient
 from intake.selectors import intake_overview, patient_by_code, queue_counts
 from intake.services import ChartArchived, invitation_create, invitation_send_email
+from messaging.channels import sms_enabled
 from plans.selectors import chart_plan, due_worklist, worklist_counts
 from sessions.selectors import chart_sessions, stale_drafts
 
@@ -36,7 +38,11 @@ STALE_DRAFTS_SHOWN = 50
 @login_required
 def dashboard(request):
     user = request.user
-    context = {"roles": user.role_names, "practitioner_profile": practitioner_profile(user)}
+    context = {
+        "roles": user.role_names,
+        "practitioner_profile": practitioner_profile(user),
+        "today": timezone.localdate(),
+    }
     if user.has_perm("intake.view_intake"):
         context.update(queue_counts())
     if user.has_perm("treatment_sessions.sign_treatmentsession"):
@@ -44,6 +50,12 @@ def dashboard(request):
         context["stale_drafts_shown"] = STALE_DRAFTS_SHOWN
     if user.has_perm("plans.view_plan"):
         context["visits_due"] = worklist_counts(due_worklist(today=timezone.localdate()))
+    if user.has_perm("treatment_sessions.add_treatmentsession"):
+        # The acupuncturist's day: their own visits, opening the page.
+        context["today_visits"] = todays_visits(user)
+    if user.has_perm("scheduling.change_appointment"):
+        # The front desk's (and the clinic admin's) view of the whole clinic's day.
+        context["day_summary"] = day_summary()
     return render(request, "clinic/dashboard.html", context)
 
 
@@ -51,7 +63,7 @@ def _chart(request, patient: Patient, **extra):
     """The patient's chart: what each role sees differs (see docs/product-rules.md)."""
     clinical = request.user.has_perm("intake.view_clinical_record")
     intake = intake_overview(patient, clinical=clinical)
-    context = {"patient": patient, "intake": intake, **extra}
+    context = {"patient": patient, "intake": intake, "sms_enabled": sms_enabled(), **extra}
     if request.user.has_perm("treatment_sessions.view_treatmentsession"):
         context.update(chart_sessions(patient, intake["answers"], request.GET.get("sessions_page")))
     if request.user.has_perm("plans.view_plan"):

@@ -16,7 +16,10 @@ def get_patient_for(user, code) -> Patient:
     if not user.has_perm("intake.view_patient"):
         raise PermissionDenied
     return get_object_or_404(
-        Patient.objects.select_related("created_by", "updated_by", "archived_by"), code=code
+        Patient.objects.select_related(
+            "created_by", "updated_by", "archived_by", "reminder_consent_by"
+        ),
+        code=code,
     )
 
 

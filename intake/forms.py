@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.concurrency import VersionedFormMixin
 from core.forms import ReasonForm
-from intake.models import Patient
+from intake.models import Patient, ReminderChannel
 from intake.phone import normalise_phone
 
 OLDEST_AGE_YEARS = 120
@@ -32,6 +32,8 @@ class DemographicsValidation:
         f"Date of birth would make the patient over {OLDEST_AGE_YEARS}: check the year."
     )
     emergency_name_message = "Add the emergency contact's name to go with the phone."
+    reminder_email_message = "Email reminders need an email address: add it, or choose another way."
+    reminder_phone_message = "Text reminders need a phone number: add it, or choose another way."
 
     def limit_date_of_birth(self):
         if "date_of_birth" not in self.fields:
@@ -64,7 +66,19 @@ class DemographicsValidation:
         cleaned = super().clean()
         if cleaned.get("emergency_contact_phone") and not cleaned.get("emergency_contact_name"):
             self.add_error("emergency_contact_name", self.emergency_name_message)
+        self.check_reminder_channel(cleaned)
         return cleaned
+
+    def check_reminder_channel(self, cleaned: dict) -> None:
+        """Reminders by email need an email address, by text message a phone number
+        (one typed with a mistake has its own error already)."""
+        channel = cleaned.get("reminder_channel")
+        if channel == ReminderChannel.EMAIL and not cleaned.get("email"):
+            if "email" not in self.errors:
+                self.add_error("reminder_channel", self.reminder_email_message)
+        elif channel == ReminderChannel.SMS and not cleaned.get("phone"):
+            if "phone" not in self.errors:
+                self.add_error("reminder_channel", self.reminder_phone_message)
 
 
 class PatientForm(DemographicsValidation, forms.ModelForm):
@@ -157,10 +171,28 @@ class PatientForm(DemographicsValidation, forms.ModelForm):
 
 
 class PatientEditForm(VersionedFormMixin, PatientForm):
-    """Demographics of an existing chart, with the version they were opened at."""
+    """Demographics of an existing chart, with the version they were opened at, and
+    how the patient wants appointment reminders."""
+
+    class Meta(PatientForm.Meta):
+        fields = [*PatientForm.Meta.fields, "reminder_channel"]
+        widgets = {**PatientForm.Meta.widgets, "reminder_channel": forms.RadioSelect}
+        labels = {**PatientForm.Meta.labels, "reminder_channel": "Appointment reminders"}
+        help_texts = {
+            **PatientForm.Meta.help_texts,
+            "reminder_channel": "As the patient asked. Changing it records who changed it and "
+            "when. Reminders never say anything about the patient's health.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["reminder_channel"].error_messages.update(
+            {
+                "required": "Choose how the patient wants reminders (or none).",
+                "invalid_choice": "Choose email, text message or no reminders.",
+            }
+        )
+        self.helper.layout[1].append("reminder_channel")
         self.helper.layout.append("version")
 
 

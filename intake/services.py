@@ -21,6 +21,7 @@ from intake.models import (
     IntakeMedication,
     IntakePainRegion,
     Patient,
+    ReminderChannel,
 )
 
 # What says two charts may be one person.
@@ -81,6 +82,29 @@ def _refuse_duplicates(identity: dict, *, exclude: Patient | None, confirmed: bo
         raise PossibleDuplicate(matches)
 
 
+class ReminderChannelError(Exception):
+    """The reminder preference names a way the chart has no address for: email
+    without an email address, text messages without a phone number. `field` is the
+    form field the message belongs to."""
+
+    def __init__(self, message: str, field: str = "reminder_channel"):
+        super().__init__(message)
+        self.field = field
+
+
+def refuse_unusable_reminder(patient: Patient) -> None:
+    """Raise ReminderChannelError when the chart's reminder preference has nowhere to
+    go (the caller has the row locked, with the changes applied)."""
+    if patient.reminder_channel == ReminderChannel.EMAIL and not patient.email:
+        raise ReminderChannelError(
+            "Email reminders need an email address: add it, or choose another way."
+        )
+    if patient.reminder_channel == ReminderChannel.SMS and not patient.phone:
+        raise ReminderChannelError(
+            "Text reminders need a phone number: add it, or choose another way."
+        )
+
+
 @transaction.atomic
 def patient_create(*, data: dict, created_by: User, duplicate_confirmed: bool = False) -> Patient:
     """Register a patient, unless a chart may be the same person (PossibleDuplicate)."""
@@ -101,6 +125,8 @@ def patient_update(
 
     New names or a new date of birth that match another chart are refused as on
     registration (PossibleDuplicate), unless staff confirmed it is someone else.
+    A new reminder preference records who set it and when; one with no address to
+    go to (email without an email address) is refused (ReminderChannelError).
     """
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
@@ -108,8 +134,16 @@ def patient_update(
     identity = {name: data.get(name, getattr(locked, name)) for name in _IDENTITY_KEY}
     if any(name in data for name in _IDENTITY_KEY):
         _refuse_duplicates(identity, exclude=locked, confirmed=duplicate_confirmed)
+    reminder_changed = (
+        "reminder_channel" in data and data["reminder_channel"] != locked.reminder_channel
+    )
     for field, value in data.items():
         setattr(locked, field, value)
+    refuse_unusable_reminder(locked)
+    if reminder_changed:
+        # The desk records what the patient asked for: the chart says who and when.
+        locked.reminder_consent_at = timezone.now()
+        locked.reminder_consent_by = updated_by
     locked.updated_by = updated_by
     locked.version += 1
     locked.save()
@@ -268,6 +302,9 @@ def intake_open(*, invitation: IntakeInvitation) -> Intake:
         intake = Intake.objects.create(
             patient=patient,
             **{field: getattr(patient, field) for field in IDENTITY_FIELDS + CONTACT_FIELDS},
+            # A choice already made (by the patient or the desk) is offered again;
+            # the default "none" is no one's choice, so the question starts unanswered.
+            reminder_channel=patient.reminder_channel if patient.reminder_consent_at else "",
         )
     invitation.intake = intake
     invitation.save(update_fields=["intake"])
@@ -363,6 +400,8 @@ def intake_submit(
 
     For an invited patient, changed contact details are copied onto the chart and
     listed on the intake (contact_changes), so the chart says where they came from.
+    The reminder preference is copied too, with the time: the patient chose it
+    (reminder_consent_by stays empty).
     """
     locked = Intake.objects.select_for_update().get(pk=intake.pk)
     if locked.status != Intake.Status.DRAFT:
@@ -385,13 +424,30 @@ def intake_submit(
             for field in CONTACT_FIELDS
             if getattr(patient, field) != getattr(locked, field)
         }
+        reminder_fields = []
+        if locked.reminder_channel:
+            if patient.reminder_channel != locked.reminder_channel:
+                changes["reminder_channel"] = [patient.reminder_channel, locked.reminder_channel]
+            # The patient's own answer, given now: the newest consent, even unchanged.
+            patient.reminder_channel = locked.reminder_channel
+            patient.reminder_consent_at = now
+            patient.reminder_consent_by = None
+            reminder_fields = ["reminder_channel", "reminder_consent_at", "reminder_consent_by"]
         if changes:
             for field, (_before, after) in changes.items():
                 setattr(patient, field, after)
             # No staff member made this change: the chart shows it came from the intake.
             patient.updated_by = None
             patient.version += 1
-            patient.save(update_fields=[*changes, "updated_by", "updated_at", "version"])
+            patient.save(
+                update_fields=list(
+                    dict.fromkeys(
+                        [*changes, *reminder_fields, "updated_by", "updated_at", "version"]
+                    )
+                )
+            )
+        elif reminder_fields:
+            patient.save(update_fields=reminder_fields)
         locked.contact_changes = changes
     locked.save()
     return locked
@@ -435,12 +491,26 @@ def registration_create_patient(
     *, intake: Intake, data: dict, registered_by: User, duplicate_confirmed: bool = False
 ) -> Patient:
     """Confirm a self-registration as a new patient, with the details staff checked
-    (refused as PossibleDuplicate when a chart may be the same person)."""
+    (refused as PossibleDuplicate when a chart may be the same person). The patient's
+    reminder preference comes along, as given when they submitted, if the chart has
+    the address it needs."""
     locked = _lock_pending(intake)
+    data = dict(data)
+    if _reminder_usable(locked.reminder_channel, data):
+        data["reminder_channel"] = locked.reminder_channel
+        data["reminder_consent_at"] = locked.submitted_at
     patient = patient_create(
         data=data, created_by=registered_by, duplicate_confirmed=duplicate_confirmed
     )
     return _attach(locked, patient, registered_by)
+
+
+def _reminder_usable(channel: str, contact: dict) -> bool:
+    if channel == ReminderChannel.EMAIL:
+        return bool(contact.get("email"))
+    if channel == ReminderChannel.SMS:
+        return bool(contact.get("phone"))
+    return channel == ReminderChannel.NONE
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django import forms
 
 from core.forms import number_messages, text_messages
 from intake.forms import DemographicsValidation
-from intake.models import IDENTITY_FIELDS, SCREENING_QUESTIONS, Intake, Patient
+from intake.models import IDENTITY_FIELDS, SCREENING_QUESTIONS, Intake, Patient, ReminderChannel
 from intake.phone import format_phone
 from intake.vocabulary import HEADACHE_TYPES, Answer, BodyRegion, Cause, Onset, PainType, Trigger
 
@@ -77,6 +77,12 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
     future_birth_message = "Please check your date of birth: it is in the future."
     too_old_message = "Please check the year of your date of birth."
     emergency_name_message = "Please add the name of the person to call in an emergency."
+    reminder_email_message = (
+        "Please add your email address above, or choose another way to be reminded."
+    )
+    reminder_phone_message = (
+        "Please add your mobile number above, or choose another way to be reminded."
+    )
 
     first_name = text(
         "First name", 100, required=True, required_message="Please enter your first name."
@@ -113,6 +119,22 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
         error_messages={"invalid": "Please check your email address, e.g. name@example.com."},
     )
     address = text("Home address (optional)", 500, widget=forms.Textarea(attrs={"rows": 3}))
+    reminder_channel = forms.ChoiceField(
+        label="How should we remind you of your appointments?",
+        choices=[
+            (ReminderChannel.EMAIL, "By email, to the address above"),
+            (ReminderChannel.SMS, "By text message, to the mobile number above"),
+            (ReminderChannel.NONE, "Please don't send me reminders"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Reminders are about the day and time of your visit. They never say "
+        "anything about your health.",
+        error_messages={
+            "required": "Please choose how we should remind you, or that you'd rather not be "
+            "reminded.",
+            "invalid_choice": "Please choose one of the ways listed.",
+        },
+    )
     emergency_contact_name = text("Their name", 200)
     emergency_contact_relationship = text("How they are related to you", 100)
     emergency_contact_phone = text(
@@ -131,6 +153,7 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
         "emergency_contact_name": "off",
         "emergency_contact_relationship": "off",
         "emergency_contact_phone": "off",
+        "reminder_channel": "off",
     }
 
     def __init__(self, *args, identity_editable: bool = True, **kwargs):
@@ -551,6 +574,12 @@ def answer_sections(intake: Intake) -> list[AnswerSection]:
                 (about["email"].label, intake.email or "—"),
                 (about["address"].label, intake.address or "—"),
                 ("Emergency contact", emergency or "—"),
+                (
+                    about["reminder_channel"].label,
+                    dict(about["reminder_channel"].choices).get(
+                        intake.reminder_channel, NOT_ANSWERED
+                    ),
+                ),
             ],
         )
     ]

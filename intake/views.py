@@ -29,6 +29,7 @@ from intake.selectors import (
 from intake.services import (
     IntakeNotReviewable,
     PossibleDuplicate,
+    ReminderChannelError,
     intake_mark_reviewed,
     invitation_revoke,
     patient_archive,
@@ -99,7 +100,7 @@ def patient_update_view(request, code):
     form = PatientEditForm(request.POST if request.method == "POST" else None, instance=patient)
     duplicates, conflict = [], None
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in PatientForm.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in PatientEditForm.Meta.fields}
         try:
             patient_update(
                 patient=patient,
@@ -110,6 +111,8 @@ def patient_update_view(request, code):
             )
         except PossibleDuplicate as refused:
             duplicates = refused.matches
+        except ReminderChannelError as refused:
+            form.add_error(refused.field, str(refused))
         except EditConflict as overtaken:
             conflict = overtaken
             form = rebind_after_conflict(form, conflict, request.POST)

@@ -16,7 +16,12 @@ def get_session_for(user, code) -> TreatmentSession:
         raise PermissionDenied
     return get_object_or_404(
         TreatmentSession.objects.select_related(
-            "patient", "created_by", "signed_by", "discarded_by"
+            "patient",
+            "created_by",
+            "signed_by",
+            "discarded_by",
+            "appointment",
+            "appointment__practitioner",
         ),
         code=code,
     )

@@ -65,6 +65,17 @@ class SessionForm(forms.ModelForm):
         error_messages={"invalid_choice": "Choose modalities from the list."},
     )
     form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The visit a new session is started from ("Start session" on the day's list);
+    # sessions.services.session_save checks it may be.
+    appointment = forms.UUIDField(
+        label="Visit",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "This visit was not found. Start the session from the day's list on "
+            "your dashboard."
+        },
+    )
     safety_acknowledged = forms.BooleanField(
         required=False,
         label="I have read the safety warnings above and will take them into account.",
@@ -146,6 +157,9 @@ class SessionForm(forms.ModelForm):
             self.initial["modalities"] = self.instance.modalities
         if self.instance.pk is None and not self.is_bound:
             self.initial["form_token"] = uuid.uuid4()
+        if self.instance.pk is not None:
+            # A draft keeps the visit it was started from.
+            del self.fields["appointment"]
 
     def clean_date(self):
         date = self.cleaned_data["date"]

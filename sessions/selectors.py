@@ -1,5 +1,6 @@
 """Reads the session pages need, each in a fixed number of queries."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import prefetch_related_objects
 
 from intake.models import Intake, Patient
 from intake.selectors import latest_submitted_intake
+from scheduling.models import Appointment
 from sessions import points as point_codes
 from sessions.models import ADVERSE_EVENT_FIELDS, Point, Protocol, TreatmentSession
 from sessions.safety import Finding, Rule, Screening, check_session
@@ -139,3 +141,15 @@ def stale_drafts(user, *, limit: int) -> list[TreatmentSession]:
         .select_related("patient")
         .order_by("created_at")[:limit]
     )
+
+
+def patient_visit(patient: Patient, code) -> Appointment | None:
+    """The patient's visit with this code, with its practitioner (the one a new
+    session is started from); None for a code that is not one of theirs."""
+    if not code:
+        return None
+    try:
+        code = uuid.UUID(str(code))
+    except ValueError:
+        return None
+    return patient.appointments.select_related("practitioner").filter(code=code).first()

@@ -14,6 +14,8 @@ from accounts.models import PractitionerProfile, User
 from audit.trail import record_children, row_texts
 from intake.models import Patient
 from intake.services import refuse_archived
+from scheduling.models import Appointment
+from scheduling.services import appointment_attended
 from sessions import points as point_codes
 from sessions.models import (
     ADVERSE_EVENT_FIELDS,
@@ -59,6 +61,16 @@ class SafetyRefused(Exception):
         self.unacknowledged = unacknowledged
 
 
+class AppointmentLinkRefused(Exception):
+    """A session cannot be started from this visit: it is not one of the patient's,
+    it is booked with another practitioner, it is cancelled or a no-show, it is on a
+    later day, or it has a session already (`session`)."""
+
+    def __init__(self, message: str, *, session: TreatmentSession | None = None):
+        super().__init__(message)
+        self.session = session
+
+
 def _lock(session: TreatmentSession) -> TreatmentSession:
     """The session, fresh and locked, with its patient (whose row is not locked)."""
     return (
@@ -85,6 +97,56 @@ def refuse_new_session(patient: Patient) -> None:
     """Raise ChartArchived when no session may be started on this chart (the caller
     has the row locked or fresh from the database)."""
     refuse_archived(patient, "This chart is archived. Restore it before logging a session.")
+
+
+def refuse_appointment_link(
+    appointment: Appointment | None, *, patient: Patient, user: User
+) -> None:
+    """Raise AppointmentLinkRefused unless this user may start a new session of this
+    patient from this visit (the caller has the row locked or fresh from the
+    database; None is a visit that was not found)."""
+    if appointment is None or appointment.patient_id != patient.pk:
+        raise AppointmentLinkRefused(
+            "This visit was not found among the patient's visits. Start the session from "
+            "the day's list on your dashboard."
+        )
+    if not user.has_perm("treatment_sessions.add_treatmentsession"):
+        raise AppointmentLinkRefused("Your role cannot log sessions.")
+    if appointment.practitioner_id != user.pk:
+        raise AppointmentLinkRefused(
+            f"This visit is booked with {appointment.practitioner}: only they can start "
+            "its session."
+        )
+    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        raise AppointmentLinkRefused(
+            f"This visit is marked {appointment.get_status_display().lower()}: no session "
+            "can be started from it."
+        )
+    if timezone.localdate(appointment.starts_at) > timezone.localdate():
+        raise AppointmentLinkRefused(
+            "This visit is on a later day: start its session on the day of the visit."
+        )
+    existing = (
+        appointment.sessions.exclude(status=TreatmentSession.Status.DISCARDED)
+        .order_by("created_at")
+        .first()
+    )
+    if existing is not None:
+        raise AppointmentLinkRefused("This visit already has a session note.", session=existing)
+
+
+def _lock_visit(code: uuid.UUID, *, patient: Patient, user: User) -> Appointment:
+    """The visit a new session is started from, locked, once the rules allow it.
+    Locked so that a visit cancelled meanwhile is seen cancelled, and two sessions
+    started from one visit at once are one session and one refusal."""
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("practitioner")
+        .filter(code=code)
+        .first()
+    )
+    refuse_appointment_link(appointment, patient=patient, user=user)
+    return appointment
 
 
 def _refuse_unsafe(session: TreatmentSession, points, *, acknowledged: bool) -> list[Finding]:
@@ -149,6 +211,7 @@ def session_save(
     safety_acknowledged: bool = False,
     user: User,
     form_token: uuid.UUID | None = None,
+    appointment_code: uuid.UUID | None = None,
 ) -> tuple[TreatmentSession, bool]:
     """Create a draft, or change the user's own draft, with its points and adverse events.
 
@@ -157,6 +220,10 @@ def session_save(
     the patient's last submitted intake: a session they forbid is refused, and so is
     one with a new warning unless `safety_acknowledged` (SafetyRefused); the warnings
     accepted are stored with who accepted them.
+
+    A new session started from a visit (`appointment_code`) is linked to it, when
+    refuse_appointment_link allows (AppointmentLinkRefused); a draft keeps the visit
+    it was started from.
 
     A new session's `form_token` makes the create idempotent: a form sent again
     returns the session the first sending made, unchanged. Returns the session and
@@ -172,6 +239,8 @@ def session_save(
             if existing is not None:
                 return existing, False
         session = TreatmentSession(patient=patient, created_by=user, form_token=form_token)
+        if appointment_code is not None:
+            session.appointment = _lock_visit(appointment_code, patient=patient, user=user)
     else:
         session = _lock(session)
         refuse_uneditable(session, user=user)
@@ -295,7 +364,8 @@ def session_sign(*, session: TreatmentSession, user: User) -> TreatmentSession:
     reason, the safety rules checked against the patient's last submitted intake.
 
     The patient's active plan counts the session and replays its cadence (the
-    plans app receives `session_signed`, in this transaction).
+    plans app receives `session_signed`, in this transaction). A session started
+    from a visit marks the visit attended, in this transaction too.
     """
     session = _lock(session)
     problems = signing_problems(session, user=user)
@@ -306,7 +376,20 @@ def session_sign(*, session: TreatmentSession, user: User) -> TreatmentSession:
     session.signed_by = user
     session.save(update_fields=["status", "signed_at", "signed_by", "updated_at"])
     session_signed.send(sender=TreatmentSession, session=session, user=user)
+    if session.appointment_id is not None:
+        _visit_attended(session, user=user)
     return session
+
+
+def _visit_attended(session: TreatmentSession, *, user: User) -> None:
+    """The visit the session was started from is attended now it is signed. A visit
+    marked cancelled or a no-show since the session was started keeps its mark: the
+    note is signed all the same (a treatment happened), and the session page shows
+    the visit's mark for the front desk to put right."""
+    appointment = Appointment.objects.select_for_update().get(pk=session.appointment_id)
+    if appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        return
+    appointment_attended(appointment=appointment, user=user)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit.trail import record_read
 from intake.access import get_patient_for
 from intake.services import ChartArchived
+from scheduling.models import Appointment
 from sessions import points as point_codes
 from sessions.access import get_session_for
 from sessions.forms import (
@@ -27,16 +28,19 @@ from sessions.selectors import (
     active_protocols,
     adverse_event_rows,
     all_protocols,
+    patient_visit,
     point_reference,
     session_context,
     with_note_parts,
 )
 from sessions.services import (
+    AppointmentLinkRefused,
     SafetyRefused,
     SessionNotEditable,
     SigningRefused,
     addendum_add,
     protocol_save,
+    refuse_appointment_link,
     refuse_new_session,
     refuse_uneditable,
     session_discard,
@@ -48,9 +52,12 @@ from sessions.services import (
 SIGNED_MESSAGE = "Note signed. It is now read-only; corrections are addenda."
 
 
-def _prefill(previous: TreatmentSession | None) -> dict:
-    """A follow-up visit starts as the last one: points, modalities, position, settings."""
+def _prefill(previous: TreatmentSession | None, visit: Appointment | None = None) -> dict:
+    """A follow-up visit starts as the last one: points, modalities, position, settings.
+    A session started from a visit is of that visit's day."""
     initial = {"date": timezone.localdate()}
+    if visit is not None:
+        initial.update(appointment=visit.code, date=timezone.localdate(visit.starts_at))
     if previous is not None:
         initial.update(
             points=previous.point_list(),
@@ -94,9 +101,12 @@ def _with_protocol(data, protocol: Protocol):
 # --- The session form, step by step ---------------------------------------------------
 
 
-def _session_form(request, *, patient, session: TreatmentSession | None):
-    """The session form, for a new session or the user's draft: shown, rebuilt (a
-    protocol applied, an adverse event row added), or saved (and signed)."""
+def _session_form(
+    request, *, patient, session: TreatmentSession | None, visit: Appointment | None = None
+):
+    """The session form, for a new session (started from `visit`, if any) or the
+    user's draft: shown, rebuilt (a protocol applied, an adverse event row added), or
+    saved (and signed)."""
     context = session_context(patient, session=session)
     protocols = active_protocols()
     if request.method == "POST":
@@ -115,7 +125,9 @@ def _session_form(request, *, patient, session: TreatmentSession | None):
             if response is not None:
                 return response
     else:
-        form, formset = _bind_forms(None, patient=patient, session=session, context=context)
+        form, formset = _bind_forms(
+            None, patient=patient, session=session, context=context, visit=visit
+        )
         _check_safety_of_initial(form, context)
     return _render_session_form(
         request,
@@ -141,15 +153,22 @@ def _apply_protocol(request, protocols: list[Protocol]):
 
 
 def _bind_forms(
-    data, *, patient, session: TreatmentSession | None, context: SessionContext, extra_row=False
+    data,
+    *,
+    patient,
+    session: TreatmentSession | None,
+    context: SessionContext,
+    extra_row=False,
+    visit: Appointment | None = None,
 ):
     """The session form and its adverse events: as sent (`data`), or to fill in
-    (`data` None): a draft as saved, a new session pre-filled from the previous one."""
+    (`data` None): a draft as saved, a new session pre-filled from the previous one
+    (and of the visit it is started from)."""
     instance = session if session is not None else TreatmentSession(patient=patient)
     form_kwargs = {"context": context, "patient": patient, "instance": instance}
     rows = adverse_event_rows(session)
     if data is None:
-        initial = _prefill(context.previous) if session is None else {}
+        initial = _prefill(context.previous, visit) if session is None else {}
         return SessionForm(initial=initial, **form_kwargs), adverse_event_formset(initial=rows)
     form = SessionForm(data, **form_kwargs)
     return form, adverse_event_formset(data, initial=rows, extra_row=extra_row)
@@ -187,7 +206,11 @@ def _save_or_sign(request, form: SessionForm, formset, *, patient, session, acti
                 safety_acknowledged=form.cleaned_data["safety_acknowledged"],
                 user=request.user,
                 form_token=form.cleaned_data.get("form_token") if session is None else None,
+                appointment_code=form.cleaned_data.get("appointment") if session is None else None,
             )
+        except AppointmentLinkRefused as refused:
+            _show_link_refusal(request, form, refused)
+            return None
         except ChartArchived as refused:
             messages.error(request, str(refused))
             return redirect("clinic:patient_detail", code=patient.code)
@@ -214,6 +237,17 @@ def _save_or_sign(request, form: SessionForm, formset, *, patient, session, acti
         return _to_detail(saved_session)
 
 
+def _show_link_refusal(request, form: SessionForm, refused: AppointmentLinkRefused) -> None:
+    """The visit cannot take this session (cancelled meanwhile, say): nothing is saved,
+    everything typed is kept, and saving again logs the session without the visit."""
+    messages.error(
+        request,
+        f"Not saved: {refused} Save again to log the session without linking it to the visit.",
+    )
+    form.data = form.data.copy()
+    form.data["appointment"] = ""
+
+
 def _show_safety_refusal(form: SessionForm, refused: SafetyRefused) -> None:
     """The service's safety refusal as the form shows its own: the patient's intake
     changed after the form was checked."""
@@ -230,12 +264,17 @@ def _show_safety_refusal(form: SessionForm, refused: SafetyRefused) -> None:
 def _render_session_form(request, *, patient, session, form, formset, context, protocols):
     # The form shows the screening and the previous note: a read of the record.
     record_read(request, session or patient, patient=patient)
+    if session is not None:
+        visit = session.appointment
+    else:
+        visit = patient_visit(patient, form["appointment"].value())
     return render(
         request,
         "sessions/session_form.html",
         {
             "patient": patient,
             "session": session,
+            "visit": visit,
             "form": form,
             "formset": formset,
             "context": context,
@@ -266,7 +305,23 @@ def _sign(request, session: TreatmentSession):
             messages.error(request, problem)
     else:
         messages.success(request, SIGNED_MESSAGE)
+        _warn_of_visit_left_unattended(request, session)
     return _to_detail(session)
+
+
+def _warn_of_visit_left_unattended(request, session: TreatmentSession) -> None:
+    """Signing marks the session's visit attended, unless the visit was marked
+    cancelled or a no-show meanwhile: then the front desk should look at it."""
+    if session.appointment_id is None:
+        return
+    visit = Appointment.objects.get(pk=session.appointment_id)
+    if visit.status != Appointment.Status.ATTENDED:
+        messages.warning(
+            request,
+            f"The visit this session was started from is marked "
+            f"{visit.get_status_display().lower()}, so it was not marked attended. "
+            "Ask the front desk to check it.",
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -279,7 +334,18 @@ def session_create_view(request, code):
     except ChartArchived as refused:
         messages.error(request, str(refused))
         return redirect("clinic:patient_detail", code=patient.code)
-    return _session_form(request, patient=patient, session=None)
+    visit = None
+    if request.method == "GET" and "appointment" in request.GET:
+        # "Start session" on the day's list: the form is linked to that visit.
+        visit = patient_visit(patient, request.GET["appointment"])
+        try:
+            refuse_appointment_link(visit, patient=patient, user=request.user)
+        except AppointmentLinkRefused as refused:
+            messages.error(request, str(refused))
+            if refused.session is not None:
+                return _to_detail(refused.session)
+            return redirect("clinic:patient_detail", code=patient.code)
+    return _session_form(request, patient=patient, session=None, visit=visit)
 
 
 @require_http_methods(["GET", "POST"])

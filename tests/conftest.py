@@ -68,6 +68,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_kept_not_run(settings):
+    # Messages are sent by a worker (manage.py db_worker), and no test runs one.
+    # Tasks are kept in memory (django-tasks' dummy backend) and never run by
+    # themselves, so nothing is sent behind a test's back, in its thread or after it:
+    # a test sends with messaging.services.deliver_due, or calls the task, when it
+    # chooses. tests/messaging/test_worker.py runs the database queue and its worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _two_factor_passed_on_force_login(monkeypatch):
     """client.force_login stands for a whole login, the two-factor step included.
 

@@ -49,6 +49,7 @@ from tests.payloads import (
     PATIENT,
     STEP,
     iso,
+    open_day,
     pending_registration,
     plan_form,
     save_steps,
@@ -567,7 +568,7 @@ def _appointment_book(staff, client) -> Target:
     return Target(
         f"/patients/{patient.code}/appointments/new/",
         {
-            "date": iso(2),
+            "date": open_day(2).isoformat(),
             "time": "10:30",
             "practitioner": str(staff["acupuncturist"].pk),
             "length_minutes": "45",
@@ -897,7 +898,7 @@ def test_payloads_stored_through_every_form_come_back_escaped_on_every_page(
         desk,
         f"/patients/{patient.code}/appointments/new/",
         {
-            "date": iso(2),
+            "date": open_day(2).isoformat(),
             "time": "10:30",
             "practitioner": str(acupuncturist.pk),
             "length_minutes": "45",

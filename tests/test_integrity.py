@@ -50,7 +50,7 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
-from tests.payloads import adverse_events, session_note
+from tests.payloads import adverse_events, open_day, session_note
 
 pytestmark = pytest.mark.django_db
 
@@ -972,10 +972,9 @@ def test_a_booking_whose_audit_entry_fails_is_not_kept(
     desk_500, patient, acupuncturist, monkeypatch
 ):
     monkeypatch.setattr(LogEntryManager, "log_create", _boom)
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     form = {
         "practitioner": str(acupuncturist.pk),
-        "date": tomorrow.isoformat(),
+        "date": open_day(1).isoformat(),
         "time": "10:00",
         "length_minutes": "45",
     }

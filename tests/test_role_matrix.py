@@ -60,6 +60,8 @@ PAGES = [
     Page("intake:intake_review", "post", (AC,), of="intake"),
     Page("intake:registration", "get", (FD, CA), of="registration"),
     Page("intake:registration_discard", "post", (FD, CA), of="registration"),
+    # messaging/
+    Page("messaging:message_list", "get", (FD, CA)),
     # sessions/
     Page("treatment_sessions:session_create", "get", (AC,), of="patient"),
     Page("treatment_sessions:session_create", "post", (AC,), of="patient"),
@@ -82,6 +84,11 @@ PAGES = [
     Page("scheduling:appointment_create", "get", (FD, CA), of="patient"),
     Page("scheduling:appointment_status", "post", (FD, CA), of="appointment"),
     Page("scheduling:appointment_ics", "get", STAFF, of="appointment"),
+    Page("scheduling:schedule", "get", STAFF),
+    Page("scheduling:schedule_book", "get", (FD, CA)),
+    Page("scheduling:appointment_arrived", "post", (FD, CA), of="appointment"),
+    Page("scheduling:appointment_cancel", "get", (FD, CA), of="appointment"),
+    Page("scheduling:appointment_cancel", "post", (FD, CA), of="appointment"),
 ]
 
 # Not staff pages: the patient's link pages, the login and two-factor steps (any
@@ -137,7 +144,7 @@ def _rows() -> dict:
     """Every row of the clinic's records (not the trail, which records the refusals)."""
     return {
         model._meta.label: list(model.objects.order_by("pk").values())
-        for label in ("intake", "treatment_sessions", "plans")
+        for label in ("intake", "treatment_sessions", "plans", "scheduling")
         for model in apps.get_app_config(label).get_models()
     }
 

@@ -42,7 +42,7 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
-from tests.payloads import session_note
+from tests.payloads import open_day, session_note
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,7 @@ def _edit_form(patient: Patient, **changes) -> dict:
         "emergency_contact_name": patient.emergency_contact_name,
         "emergency_contact_relationship": patient.emergency_contact_relationship,
         "emergency_contact_phone": patient.emergency_contact_phone,
+        "reminder_channel": patient.reminder_channel,
         "version": str(patient.version),
     }
     data.update(changes)
@@ -195,6 +196,7 @@ INTAKE_STEPS = {
         "emergency_contact_name": "John Doe",
         "emergency_contact_relationship": "Husband",
         "emergency_contact_phone": "415 555 0101",
+        "reminder_channel": "email",
     },
     2: {
         "pain_types": ["neck_pain"],
@@ -763,7 +765,7 @@ def test_booking_a_visit_and_changing_its_status_are_recorded(
     client, front_desk, acupuncturist, patient
 ):
     _login(client, front_desk)
-    day = timezone.localdate() + datetime.timedelta(days=3)
+    day = open_day(3)
     trail = Trail()
 
     response = _post(

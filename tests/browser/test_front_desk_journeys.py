@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from accounts import roles
 from intake.models import IntakeInvitation, Patient
 from scheduling.models import Appointment
+from scheduling.selectors import next_free_slot
 from tests.browser.conftest import PHONE, assert_accessible, type_login
 from tests.factories import (
     TEST_PASSWORD,
@@ -25,6 +26,7 @@ from tests.factories import (
     make_plan,
     sign_history,
 )
+from tests.payloads import open_day
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -178,14 +180,15 @@ def test_front_desk_books_the_next_visit_from_the_due_worklist(desk, page_for):
 
     expect(page.get_by_role("heading", name="Book the next visit")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Tomasz Wielgosz")
-    # Due already passed: the form offers tomorrow at 9:00 with the plan's practitioner.
-    tomorrow = today + datetime.timedelta(days=1)
-    expect(page.get_by_label("Date")).to_have_value(tomorrow.isoformat())
-    expect(page.get_by_label("Time")).to_have_value("09:00")
+    # Due already passed: the form offers the plan's practitioner's first free time
+    # from now (today, or the next day the clinic opens).
+    first_free = timezone.localtime(next_free_slot(mei, today, 45, patient=tomasz))
+    expect(page.get_by_label("Date")).to_have_value(first_free.date().isoformat())
+    expect(page.get_by_label("Time")).to_have_value(f"{first_free:%H:%M}")
     expect(page.get_by_label("Practitioner")).to_have_value(str(mei.pk))
     assert_accessible(page)
 
-    day = today + datetime.timedelta(days=2)
+    day = open_day(2)
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_label("Time").fill("10:30")
     page.get_by_label("Practitioner").select_option(label="Mei Okafor")

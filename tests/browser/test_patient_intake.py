@@ -24,6 +24,7 @@ STEP_TITLES = {
     5: "Health and safety",
     6: "Consent and check your answers",
 }
+REMINDERS = "How should we remind you of your appointments?"
 SCREENING = {
     "pregnant": "Are you pregnant, or could you be?",
     "pacemaker": "Do you have a pacemaker",
@@ -93,6 +94,15 @@ def test_patient_fills_in_the_intake_on_a_phone_fixes_a_mistake_resumes_and_subm
     assert_accessible(page)
     page.get_by_label("Name you like to be called").fill("Mia")
     page.get_by_label("Home address").fill("12 Elm Street\nSpringfield")
+    # Reminders: email is offered only while there is an address to send it to.
+    reminders = group(page, REMINDERS)
+    by_email = reminders.get_by_label("By email, to the address above")
+    expect(by_email).to_be_visible()
+    page.get_by_label("Email (optional)").fill("")
+    expect(by_email).to_be_hidden()
+    page.get_by_label("Email (optional)").fill("mia@example.com")
+    expect(by_email).to_be_visible()
+    reminders.get_by_label("By text message, to the mobile number above").check()
     page.get_by_label("Their name").fill("Tom Okafor")
     page.get_by_label("How they are related to you").fill("Husband")
     page.get_by_label("Their phone").fill("(415) 555-0142")
@@ -273,6 +283,7 @@ def test_patient_fills_in_the_intake_on_a_phone_fixes_a_mistake_resumes_and_subm
     assert intake.signature_name == "Maria Okafor"
     patient.refresh_from_db()
     assert patient.emergency_contact_name == "Tom Okafor"  # copied onto the chart
+    assert (patient.reminder_channel, patient.reminder_consent_by) == ("sms", None)
 
 
 def press(page, key, then_focused):
@@ -308,9 +319,14 @@ def test_patient_completes_the_intake_with_the_keyboard_alone(open_context):
     first_field(page, page.get_by_label("Name you like to be called"))
     keys.type("Jo")
     press(page, "Tab", page.get_by_label("Mobile phone"))
-    press(page, "Tab", page.get_by_label("Email"))
+    press(page, "Tab", page.get_by_label("Email (optional)"))
     press(page, "Tab", page.get_by_label("Home address"))
     keys.type("3 Mill Lane")
+    # The reminder question: Tab enters the group, an arrow key chooses.
+    reminders = group(page, REMINDERS)
+    press(page, "Tab", reminders.get_by_label("By email, to the address above"))
+    press(page, "ArrowDown", reminders.get_by_label("By text message, to the mobile number above"))
+    expect(reminders.get_by_label("By text message, to the mobile number above")).to_be_checked()
     press(page, "Tab", page.get_by_label("Their name"))
     keys.type("Ana Silva")
     press(page, "Tab", page.get_by_label("How they are related to you"))
@@ -488,6 +504,7 @@ def test_patient_completes_the_intake_with_the_keyboard_alone(open_context):
     intake = Intake.objects.get(patient=patient)
     assert intake.status == Intake.Status.SUBMITTED
     assert intake.emergency_contact_name == "Ana Silva"
+    assert intake.reminder_channel == "sms"
     assert intake.pain_types == ["neck_pain", "tension_type_headache"]
     assert (intake.headache_days, intake.pain_now, intake.pain_worst) == (12, 7, 9)
     assert (intake.months_with_pain, intake.onset) == (36, "gradual")

@@ -9,6 +9,7 @@ someone writes.
 """
 
 import dataclasses
+import datetime
 import gzip
 import io
 import json
@@ -18,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from auditlog.context import disable_auditlog
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +32,7 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEntry
 from clinic.management.commands import backup_export
 from clinic.management.commands.backup_export import (
     EXCLUDED_MODELS,
@@ -41,6 +44,7 @@ from clinic.management.commands.seed_demo import DEMO_PASSWORD, DEMO_PATIENTS, D
 from core.models import RateLimitCounter
 from intake.models import Intake, Patient
 from plans.models import Plan
+from scheduling.models import OpeningHours
 from sessions.models import TreatmentSession
 from tests.factories import PatientFactory, UserFactory
 
@@ -228,6 +232,28 @@ def test_a_restore_gives_back_every_row_of_the_demo_data(demo_backup):
         assert _log_in(username)
     # New rows after a restore get new ids (PostgreSQL's sequences were moved on).
     PatientFactory(created_by=UserFactory())
+
+
+def test_a_restore_gives_back_the_clinics_own_opening_hours(tmp_path):
+    # The clinic closed on Fridays and opened Saturday mornings; a new database
+    # opens Monday to Friday (scheduling's data migration).
+    made_by_migrate = list(OpeningHours.objects.values_list("weekday", "starts", "ends"))
+    OpeningHours.objects.filter(weekday=4).delete()
+    OpeningHours.objects.create(weekday=5, starts=datetime.time(9), ends=datetime.time(12))
+    kept = sorted(OpeningHours.objects.values_list("weekday", "starts", "ends"))
+    call_command("backup_export", str(tmp_path / "hours.json"), stdout=io.StringIO())
+    # Back to a database as `migrate` makes it (the changes above are in the trail too).
+    AuditEntry.objects.all().delete()
+    with disable_auditlog():
+        OpeningHours.objects.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(weekday=day, starts=starts, ends=ends)
+            for day, starts, ends in made_by_migrate
+        )
+
+    _restore(tmp_path / "hours.json")
+
+    assert sorted(OpeningHours.objects.values_list("weekday", "starts", "ends")) == kept
 
 
 def test_a_plain_json_backup_restores_too(demo_backup):

@@ -1,5 +1,6 @@
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
+from core.models import Clinic
 from intake.models import Intake, IntakeInvitation, Patient
 from plans import cadence
 from plans.models import Plan, PlanEvent
@@ -141,6 +143,7 @@ def test_demo_plans_sit_on_every_rung_with_overdue_and_booked_visits(settings, c
     assert Appointment.objects.upcoming().exists()
     assert set(Appointment.objects.values_list("status", flat=True)) == {
         "booked",
+        "arrived",
         "attended",
         "cancelled",
         "no_show",
@@ -151,3 +154,32 @@ def test_demo_plans_sit_on_every_rung_with_overdue_and_booked_visits(settings, c
     assert "Overdue" in worklist
     booked = client.get(reverse("plans:due_list") + "?show=booked").content.decode()
     assert "Samuel Adeyemi" in booked
+
+
+def test_the_demo_clinic_has_a_day_under_way_for_every_practitioner(settings):
+    settings.DEBUG = True
+    settings.TIME_ZONE = "America/Los_Angeles"
+    call_command("seed_demo", stdout=io.StringIO())
+
+    today = timezone.localdate()
+    visits = [
+        visit
+        for visit in Appointment.objects.select_related("practitioner")
+        if timezone.localtime(visit.starts_at).date() == today
+    ]
+    practitioners = {visit.practitioner.username for visit in visits}
+    assert practitioners == {"acupuncturist", "acupuncturist2"}
+    statuses = {visit.status for visit in visits}
+    assert {"arrived", "attended", "booked"} <= statuses
+    not_checked_in = [
+        v
+        for v in visits
+        if v.status == "booked" and v.ends_at < timezone.now() - timedelta(hours=1)
+    ]
+    assert not_checked_in
+    week = Appointment.objects.filter(
+        starts_at__gt=timezone.now(), starts_at__lt=timezone.now() + timedelta(days=7)
+    )
+    assert week.values("practitioner").distinct().count() == 2
+    assert Patient.objects.exclude(reminder_channel="none").exists()
+    assert Clinic.current().address

@@ -28,6 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.logs import RedactIntakeTokens, redact
+from core.models import Clinic
 from intake.models import SCREENING_QUESTIONS, Intake, IntakeInvitation, Patient
 from intake.services import intake_save_step, invitation_revoke, token_hash
 from tests.factories import SCREENING_NO, IntakeFactory, PatientFactory, make_invitation
@@ -39,7 +40,7 @@ START_REDIRECT = re.compile(r"/intake/([A-Za-z0-9_-]{43})/step/1/")
 
 # Valid answers to steps 1-5, as the browser posts them.
 STEP_ANSWERS = {
-    1: {"phone": "(415) 555-0123", "email": "new.address@example.com"},
+    1: {"phone": "(415) 555-0123", "email": "new.address@example.com", "reminder_channel": "email"},
     2: {
         "pain_types": ["neck_pain"],
         "pain_locations": ["neck"],
@@ -280,9 +281,9 @@ def make_unusable(how, invitation, patient, user):
 
 
 def test_unknown_expired_and_revoked_links_show_the_same_page_and_nothing_about_the_patient(
-    client, settings, alice, bruno, front_desk
+    client, alice, bruno, front_desk
 ):
-    settings.CLINIC_PHONE = ""
+    Clinic.objects.filter(pk=Clinic.current().pk).update(phone="")
     expired, expired_token, _ = link_with_draft(alice, front_desk)
     revoked, revoked_token, _ = link_with_draft(bruno, front_desk)
     make_unusable("expired", expired, alice, front_desk)
@@ -304,8 +305,8 @@ def test_unknown_expired_and_revoked_links_show_the_same_page_and_nothing_about_
         assert detail not in page
 
 
-def test_the_unusable_link_page_gives_the_clinics_number_to_call(client, settings):
-    settings.CLINIC_PHONE = "(415) 555-0100"
+def test_the_unusable_link_page_gives_the_clinics_number_to_call(client):
+    Clinic.objects.filter(pk=Clinic.current().pk).update(phone="(415) 555-0100")
 
     response = client.get(f"/intake/{secrets.token_urlsafe(32)}/")
 

@@ -4,6 +4,7 @@ refusal is driven here through the service itself, not through a view."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from core.concurrency import EditConflict
 from intake.models import Intake, IntakeInvitation, Patient
@@ -14,6 +15,7 @@ from intake.services import (
     IntakeNotReviewable,
     PossibleDuplicate,
     RegistrationClosed,
+    ReminderChannelError,
     intake_mark_reviewed,
     intake_open,
     intake_save_step,
@@ -218,3 +220,132 @@ def test_confirming_a_self_registration_as_a_new_patient_is_refused_for_a_likely
     registration.refresh_from_db()
     assert registration.is_pending_registration
     assert Patient.objects.filter(last_name="Quill").count() == 1
+
+
+# --- The reminder preference -------------------------------------------------------------
+
+
+def test_the_desk_changing_the_reminder_preference_records_who_and_when(front_desk, patient):
+    before = timezone.now()
+
+    patient_update(patient=patient, data={"reminder_channel": "sms"}, updated_by=front_desk)
+
+    patient.refresh_from_db()
+    assert patient.reminder_channel == "sms"
+    assert patient.reminder_consent_by == front_desk
+    assert patient.reminder_consent_at >= before
+
+
+def test_saving_the_same_reminder_preference_keeps_who_chose_it_and_when(
+    front_desk, clinic_admin, patient
+):
+    patient_update(patient=patient, data={"reminder_channel": "email"}, updated_by=front_desk)
+    patient.refresh_from_db()
+    chosen_at = patient.reminder_consent_at
+
+    patient_update(
+        patient=patient,
+        data={"reminder_channel": "email", "address": "2 High Street"},
+        updated_by=clinic_admin,
+    )
+
+    patient.refresh_from_db()
+    assert (patient.reminder_consent_by, patient.reminder_consent_at) == (front_desk, chosen_at)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reminder_channel": "email", "email": ""}, "Email reminders need an email address"),
+        ({"reminder_channel": "sms", "phone": ""}, "Text reminders need a phone number"),
+        ({"email": ""}, "Email reminders need an email address"),  # chosen before
+    ],
+)
+def test_a_reminder_preference_with_nowhere_to_go_is_refused(front_desk, data, message):
+    patient = PatientFactory(
+        email="ada@example.com", reminder_channel="email", reminder_consent_at=timezone.now()
+    )
+    before = _reminder_fields(patient)
+
+    with pytest.raises(ReminderChannelError, match=message) as refused:
+        patient_update(patient=patient, data=data, updated_by=front_desk)
+
+    assert refused.value.field == "reminder_channel"
+    patient.refresh_from_db()
+    assert _reminder_fields(patient) == before
+    assert patient.email == "ada@example.com"
+
+
+def _reminder_fields(patient):
+    return (patient.reminder_channel, patient.reminder_consent_at, patient.reminder_consent_by_id)
+
+
+def test_submitting_an_intake_copies_the_reminder_choice_as_the_patients_own(front_desk, patient):
+    patient_update(patient=patient, data={"reminder_channel": "email"}, updated_by=front_desk)
+    invitation, _token, _path = make_invitation(patient, created_by=front_desk)
+    intake = all_steps_saved(intake_open(invitation=invitation))
+    assert intake.reminder_channel == "email"  # the chart's choice, offered again
+    intake_save_step(intake=intake, step=1, answers={"reminder_channel": "sms"})
+
+    intake = submit(intake)
+
+    patient.refresh_from_db()
+    assert patient.reminder_channel == "sms"
+    assert patient.reminder_consent_at == intake.submitted_at
+    assert patient.reminder_consent_by is None
+
+
+def test_the_patient_confirming_the_desks_choice_makes_it_their_own(front_desk, patient):
+    patient_update(patient=patient, data={"reminder_channel": "email"}, updated_by=front_desk)
+    patient.refresh_from_db()
+    version = patient.version
+    invitation, _token, _path = make_invitation(patient, created_by=front_desk)
+
+    intake = submit(all_steps_saved(intake_open(invitation=invitation)))
+
+    patient.refresh_from_db()
+    assert patient.reminder_channel == "email"
+    assert (patient.reminder_consent_at, patient.reminder_consent_by) == (intake.submitted_at, None)
+    assert "reminder_channel" not in intake.contact_changes
+    assert patient.version == version  # nothing the desk's open form shows has changed
+
+
+def test_an_intake_that_never_asked_leaves_the_charts_reminder_preference_alone(
+    front_desk, patient
+):
+    patient_update(patient=patient, data={"reminder_channel": "sms"}, updated_by=front_desk)
+    patient.refresh_from_db()
+    before = _reminder_fields(patient)
+    # A draft whose first step was saved before the question was asked.
+    intake = all_steps_saved(IntakeFactory(patient=patient, phone=patient.phone))
+    assert intake.reminder_channel == ""
+
+    submit(intake)
+
+    patient.refresh_from_db()
+    assert _reminder_fields(patient) == before
+
+
+def test_a_self_registration_brings_the_patients_reminder_choice_to_the_new_chart(front_desk):
+    intake = pending_registration()
+    Intake.objects.filter(pk=intake.pk).update(reminder_channel="sms")
+    intake.refresh_from_db()
+
+    patient = registration_create_patient(
+        intake=intake, data=ADA, registered_by=front_desk, duplicate_confirmed=True
+    )
+
+    assert patient.reminder_channel == "sms"
+    assert (patient.reminder_consent_at, patient.reminder_consent_by) == (intake.submitted_at, None)
+
+
+def test_a_self_registrations_email_choice_without_an_email_address_is_not_copied(front_desk):
+    intake = pending_registration()
+    Intake.objects.filter(pk=intake.pk).update(reminder_channel="email")
+    intake.refresh_from_db()
+
+    patient = registration_create_patient(
+        intake=intake, data={**ADA, "email": ""}, registered_by=front_desk
+    )
+
+    assert (patient.reminder_channel, patient.reminder_consent_at) == ("none", None)

@@ -6,9 +6,11 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from core.models import Clinic
 from intake.models import Intake, IntakeMedication, IntakePainRegion, Patient
-from tests.factories import SCREENING_NO, make_invitation
+from tests.factories import SCREENING_NO, PatientFactory, make_invitation
 
 STEP_ANSWERS = {
     1: {
@@ -19,6 +21,7 @@ STEP_ANSWERS = {
         "emergency_contact_name": "John Doe",
         "emergency_contact_relationship": "Husband",
         "emergency_contact_phone": "415 555 0101",
+        "reminder_channel": "sms",
     },
     2: {
         "pain_types": ["neck_pain", "migraine"],
@@ -154,8 +157,8 @@ class TestTheWholeFlow:
         assert intake.status == Intake.Status.REVIEWED
         assert intake.reviewed_by == acupuncturist
 
-    def test_each_step_page_says_which_step_it_is(self, client, link, settings):
-        settings.CLINIC_NAME = "Harbour Acupuncture"
+    def test_each_step_page_says_which_step_it_is(self, client, link):
+        Clinic.objects.filter(pk=Clinic.current().pk).update(name="Harbour Acupuncture")
         fill_steps(client, link)
         for step in range(1, 7):
             page = client.get(step_url(link, step)).content.decode()
@@ -439,6 +442,7 @@ class TestSelfRegistration:
             "date_of_birth": "1980-04-25",
             "sex": "unknown",
             "phone": "415 555 0199",
+            "reminder_channel": "sms",
         }
         response = post_step(client, link, 1, {"first_name": "Sam"})
         assert response.status_code == 200
@@ -473,6 +477,10 @@ class TestSelfRegistration:
         pending.refresh_from_db()
         assert pending.patient == patient
         assert pending.registered_by == front_desk
+        # The reminder preference the patient gave comes with them, as their own choice.
+        assert patient.reminder_channel == "sms"
+        assert patient.reminder_consent_at == pending.submitted_at
+        assert patient.reminder_consent_by is None
 
     def test_the_identity_of_an_invited_patient_is_not_editable(self, client, link, patient):
         page = client.get(step_url(link, 1)).content.decode()
@@ -486,3 +494,81 @@ def test_regions_are_stored_one_row_each(client, link, patient):
     fill_steps(client, link, steps=(1, 2))
     fill_steps(client, link, steps=(2,))  # saving again replaces, never duplicates
     assert IntakePainRegion.objects.filter(intake__patient=patient).count() == 3
+
+
+class TestReminderPreference:
+    """Step 1 asks how the patient wants appointment reminders; submitting copies the
+    answer to the chart as the patient's own choice, with the time."""
+
+    QUESTION = "How should we remind you of your appointments?"
+
+    def test_about_you_asks_how_to_remind_the_patient_and_promises_no_health_details(
+        self, client, link
+    ):
+        page = client.get(step_url(link, 1)).content.decode()
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+        assert self.QUESTION in page
+        assert "never say anything about your health" in " ".join(text.split())
+        for value in ("email", "sms", "none"):
+            assert f'name="reminder_channel" value="{value}"' in page
+        # Email and text messages are offered only once there is an address to use.
+        assert "intake/reminder_choices.js" in page
+
+    def test_the_question_must_be_answered(self, client, link, patient):
+        answers = {k: v for k, v in STEP_ANSWERS[1].items() if k != "reminder_channel"}
+        response = post_step(client, link, 1, answers)
+        assert response.status_code == 200
+        assert (
+            "Please choose how we should remind you, or that you'd rather not be reminded."
+            in errors(response)
+        )
+        assert 1 not in the_intake(patient).completed_steps
+
+    def test_email_reminders_without_an_email_address_are_questioned(self, client, link, patient):
+        response = post_step(
+            client, link, 1, {**STEP_ANSWERS[1], "email": "", "reminder_channel": "email"}
+        )
+        assert response.status_code == 200
+        assert (
+            "Please add your email address above, or choose another way to be reminded."
+            in errors(response)
+        )
+        intake = the_intake(patient)
+        assert intake.reminder_channel == ""
+        assert 1 not in intake.completed_steps
+
+    def test_the_answer_is_kept_on_the_intake_and_shown_for_checking(self, client, link, patient):
+        post_step(client, link, 1, {**STEP_ANSWERS[1], "reminder_channel": "email"})
+        assert the_intake(patient).reminder_channel == "email"
+        fill_steps(client, link, steps=(2, 3, 4, 5))
+        review = client.get(step_url(link, 6)).content.decode()
+        assert self.QUESTION in review
+        assert "By email, to the address above" in review
+
+    def test_submitting_copies_the_choice_to_the_chart_as_the_patients_own(
+        self, client, link, patient
+    ):
+        assert (patient.reminder_channel, patient.reminder_consent_at) == ("none", None)
+        fill_steps(client, link)
+        post_step(client, link, 6, CONSENT)
+
+        patient.refresh_from_db()
+        intake = the_intake(patient)
+        assert patient.reminder_channel == "sms"
+        assert patient.reminder_consent_at == intake.submitted_at
+        assert patient.reminder_consent_by is None
+        assert intake.contact_changes["reminder_channel"] == ["none", "sms"]
+
+    def test_a_choice_already_on_the_chart_is_offered_again(self, client, front_desk):
+        patient = PatientFactory(
+            reminder_channel="email",
+            reminder_consent_at=timezone.now(),
+            reminder_consent_by=front_desk,
+        )
+        _invitation, _token, link = make_invitation(patient, created_by=front_desk)
+        page = client.get(step_url(link, 1)).content.decode()
+        assert re.search(r'name="reminder_channel" value="email"[^>]*checked', page)
+
+    def test_the_default_none_is_no_ones_choice_and_is_not_offered_as_an_answer(self, client, link):
+        page = client.get(step_url(link, 1)).content.decode()
+        assert not re.search(r'name="reminder_channel" value="[a-z]+"[^>]*checked', page)

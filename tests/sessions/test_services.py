@@ -4,6 +4,8 @@ signed, and the safety rules, which the services check against the patient's las
 submitted intake without anyone handing them a screening."""
 
 import datetime
+import re
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -11,10 +13,13 @@ from django.utils import timezone
 from accounts import roles
 from intake.models import Patient
 from intake.services import ChartArchived, patient_archive
+from scheduling.models import Appointment
+from sessions import services as session_services
 from sessions.models import SafetyAcknowledgement, SessionAddendum, TreatmentSession
 from sessions.points import parse_points
 from sessions.safety import Rule
 from sessions.services import (
+    AppointmentLinkRefused,
     SafetyRefused,
     SessionNotEditable,
     SigningRefused,
@@ -25,6 +30,7 @@ from sessions.services import (
     signing_problems,
 )
 from tests.factories import (
+    AppointmentFactory,
     IntakeFactory,
     PatientFactory,
     PractitionerProfileFactory,
@@ -546,3 +552,249 @@ def test_without_a_submitted_intake_nothing_is_refused_and_nothing_needs_acknowl
 
     assert saved
     assert session_sign(session=session, user=acupuncturist).is_signed
+
+
+# --- A session started from a visit -----------------------------------------------------
+
+
+def _today_at(hour: int, *, days: int = 0) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _booked(practitioner, patient, *, hour=9, days=0, **fields) -> Appointment:
+    """A visit of the patient with the practitioner, today at `hour` (already begun
+    or not: a session may be started before the visit's time)."""
+    return AppointmentFactory(
+        practitioner=practitioner,
+        patient=patient,
+        starts_at=_today_at(hour, days=days),
+        **fields,
+    )
+
+
+def _save_from(visit, user, *, patient=None, code=None):
+    return session_save(
+        patient=patient or visit.patient,
+        data=_note(),
+        points=parse_points("GB20, ST36").points,
+        adverse_events=[],
+        user=user,
+        appointment_code=code or visit.code,
+    )
+
+
+def test_a_session_started_from_a_visit_is_linked_to_it(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+
+    session, saved = _save_from(visit, acupuncturist)
+
+    assert saved
+    assert TreatmentSession.objects.get(pk=session.pk).appointment == visit
+
+
+def _another_patients_visit(acupuncturist, patient):
+    return _booked(acupuncturist, PatientFactory())
+
+
+def _unknown_visit(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    visit.code = uuid.uuid4()  # not saved: no visit has this code
+    return visit
+
+
+def _another_practitioners_visit(acupuncturist, patient):
+    return _booked(_colleague(), patient)
+
+
+def _cancelled_visit(acupuncturist, patient):
+    return _booked(acupuncturist, patient, status=Appointment.Status.CANCELLED)
+
+
+def _no_show(acupuncturist, patient):
+    return _booked(acupuncturist, patient, status=Appointment.Status.NO_SHOW)
+
+
+def _visit_of_a_later_day(acupuncturist, patient):
+    return _booked(acupuncturist, patient, days=1)
+
+
+def _visit_with_a_draft_already(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    _draft(acupuncturist, patient=patient, appointment=visit)
+    return visit
+
+
+NOT_LINKABLE = {
+    "another patient's visit": (
+        _another_patients_visit,
+        "This visit was not found among the patient's visits.",
+    ),
+    "an unknown visit": (_unknown_visit, "This visit was not found among the patient's visits."),
+    "another practitioner's visit": (
+        _another_practitioners_visit,
+        "only they can start its session.",
+    ),
+    "a cancelled visit": (
+        _cancelled_visit,
+        "This visit is marked cancelled: no session can be started from it.",
+    ),
+    "a no-show": (_no_show, "This visit is marked no-show: no session can be started from it."),
+    "a visit of a later day": (
+        _visit_of_a_later_day,
+        "This visit is on a later day: start its session on the day of the visit.",
+    ),
+    "a visit with a session already": (
+        _visit_with_a_draft_already,
+        "This visit already has a session note.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NOT_LINKABLE.values(), ids=NOT_LINKABLE.keys())
+def test_a_session_cannot_be_started_from_a_visit_the_rules_refuse(acupuncturist, patient, case):
+    make_visit, message = case
+    visit = make_visit(acupuncturist, patient)
+    sessions_before = TreatmentSession.objects.count()
+
+    with pytest.raises(AppointmentLinkRefused, match=re.escape(message)):
+        _save_from(visit, acupuncturist, patient=patient)
+
+    assert TreatmentSession.objects.count() == sessions_before
+
+
+def test_a_role_that_cannot_log_sessions_cannot_start_one_from_a_visit(patient):
+    admin = UserFactory(role=roles.CLINIC_ADMIN)
+    visit = _booked(admin, patient)
+
+    with pytest.raises(AppointmentLinkRefused, match="Your role cannot log sessions."):
+        _save_from(visit, admin)
+
+
+def test_the_refusal_of_a_visit_with_a_session_names_that_session(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    first, _ = _save_from(visit, acupuncturist)
+
+    with pytest.raises(AppointmentLinkRefused) as refused:
+        _save_from(visit, acupuncturist)
+
+    assert refused.value.session == first
+
+
+def test_a_discarded_draft_frees_its_visit_for_a_new_session(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    draft, _ = _save_from(visit, acupuncturist)
+    session_discard(session=draft, reason="Logged in error.", user=acupuncturist)
+
+    session, saved = _save_from(visit, acupuncturist)
+
+    assert saved and session.appointment == visit
+
+
+def test_a_visit_already_marked_attended_or_arrived_can_take_its_session(acupuncturist, patient):
+    arrived = _booked(acupuncturist, patient, hour=8, status=Appointment.Status.ARRIVED)
+    attended = _booked(acupuncturist, PatientFactory(), status=Appointment.Status.ATTENDED)
+
+    assert _save_from(arrived, acupuncturist)[0].appointment == arrived
+    assert _save_from(attended, acupuncturist)[0].appointment == attended
+
+
+def test_editing_a_draft_keeps_the_visit_it_was_started_from(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    other = _booked(acupuncturist, patient, hour=15)
+    draft, _ = _save_from(visit, acupuncturist)
+
+    session_save(
+        patient=patient,
+        session=draft,
+        data=_note(pain_before=4),
+        points=parse_points("GB20").points,
+        adverse_events=[],
+        user=acupuncturist,
+        appointment_code=other.code,
+    )
+
+    draft.refresh_from_db()
+    assert (draft.appointment, draft.pain_before) == (visit, 4)
+
+
+def test_signing_a_session_started_from_a_visit_marks_the_visit_attended(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient, status=Appointment.Status.ARRIVED)
+    draft, _ = _save_from(visit, acupuncturist)
+
+    session_sign(session=draft, user=acupuncturist)
+
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.ATTENDED
+    assert visit.status_changed_by == acupuncturist
+
+
+def test_a_booked_visit_whose_session_is_signed_is_attended(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    draft, _ = _save_from(visit, acupuncturist)
+    session_sign(session=draft, user=acupuncturist)
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.ATTENDED
+
+
+def test_a_refused_signature_leaves_the_visit_as_it_was(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient, status=Appointment.Status.ARRIVED)
+    draft, _ = _save_from(visit, acupuncturist)
+    TreatmentSession.objects.filter(pk=draft.pk).update(pain_after=None)
+
+    with pytest.raises(SigningRefused):
+        session_sign(session=draft, user=acupuncturist)
+
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.ARRIVED
+
+
+def test_a_visit_is_not_marked_attended_when_marking_it_fails_the_signature_is_undone(
+    acupuncturist, patient, monkeypatch
+):
+    visit = _booked(acupuncturist, patient)
+    draft, _ = _save_from(visit, acupuncturist)
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(session_services, "appointment_attended", broken)
+    with pytest.raises(RuntimeError):
+        session_sign(session=draft, user=acupuncturist)
+
+    draft.refresh_from_db()
+    assert draft.is_draft  # one transaction: the note is not signed without its visit
+
+
+def test_discarding_a_draft_started_from_a_visit_leaves_the_visit_as_it_was(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient, status=Appointment.Status.ARRIVED)
+    draft, _ = _save_from(visit, acupuncturist)
+
+    session_discard(session=draft, reason="Logged in error.", user=acupuncturist)
+
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.ARRIVED
+
+
+def test_a_session_not_started_from_a_visit_marks_no_visit_attended(acupuncturist, patient):
+    visit = _booked(acupuncturist, patient)
+    draft, _ = _save(acupuncturist, patient=patient)
+
+    session_sign(session=draft, user=acupuncturist)
+
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.BOOKED
+
+
+def test_a_visit_marked_a_no_show_meanwhile_keeps_its_mark_and_the_note_is_signed(
+    acupuncturist, patient
+):
+    visit = _booked(acupuncturist, patient)
+    draft, _ = _save_from(visit, acupuncturist)
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.NO_SHOW)
+
+    signed = session_sign(session=draft, user=acupuncturist)
+
+    visit.refresh_from_db()
+    assert signed.is_signed
+    assert visit.status == Appointment.Status.NO_SHOW

@@ -49,6 +49,9 @@ EXCLUDED_MODELS = {
     "core.ratelimitcounter": "request counts of time windows that have passed",
     "axes.accessattempt": "failed-login counts behind current lockouts",
     "axes.accessattemptexpiration": "when those lockouts end",
+    # The message worker's queue: the outbox itself (messaging.message) is kept, and
+    # send_reminders --deliver sends what was still waiting.
+    "django_tasks_database.dbtaskresult": "the worker's queue of tasks, not records",
 }
 
 # Rows matched by natural key instead of primary key: migrations create them in

@@ -38,12 +38,20 @@ from clinic.management.commands.backup_export import (
 # new database holds before anything is restored: a filter for those rows, or
 # None for the whole table. The restore updates them to what the backup holds.
 MADE_BY_MIGRATE = {
-    # The staff roles and their permissions (acuclinic/migrations/0002_roles.py, and
+    # The staff roles and their permissions (accounts/migrations/0002_roles.py, and
     # the role permission migrations of each app).
     "auth.group": {"name__in": roles.ALL_ROLES},
     # The WHO standard points (sessions/migrations/0002_load_who_points.py).
     "treatment_sessions.point": None,
+    # A new clinic's opening hours (scheduling/migrations/0005_weekday_opening_hours.py).
+    "scheduling.openinghours": None,
+    # The clinic's details, made from the settings (core/migrations/0004).
+    "core.clinic": None,
 }
+# Of those, the tables the backup's rows replace whole: the clinic admin may have
+# deleted a row that migrate made (a weekday the clinic no longer opens), which
+# updating the rows could not undo.
+REPLACED_BY_THE_BACKUP = ("scheduling.openinghours",)
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -154,6 +162,8 @@ class Command(BaseCommand):
 
         with transaction.atomic(using=using), audit_trail_paused():
             self._refuse_unless_empty(using)
+            for label in REPLACED_BY_THE_BACKUP:
+                apps.get_model(label)._base_manager.using(using).all().delete()
             with connection.constraint_checks_disabled():
                 try:
                     waiting = []

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import PractitionerProfile, User
+from core.models import Clinic
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -28,9 +29,12 @@ from intake.models import (
     Patient,
 )
 from intake.services import token_hash
+from messaging.models import Message
 from plans import services as plan_services
 from plans.models import Plan, ReferralContact
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Closure, OpeningHours, PractitionerHours, Weekday
+from scheduling.selectors import next_free_slot
+from scheduling.services import appointment_book
 from sessions import points as point_codes
 from sessions.models import AdverseEvent, Point, Protocol, SessionPoint, TreatmentSession
 
@@ -42,6 +46,8 @@ DEMO_USERS = [
     # username, first name, last name, role, is_staff (Django admin access)
     ("frontdesk", "Dana", "Reyes", roles.FRONT_DESK, False),
     ("acupuncturist", "Lin", "Zhou", roles.ACUPUNCTURIST, False),
+    # A second practitioner, so the schedule shows a column each.
+    ("acupuncturist2", "Ana", "Rivera", roles.ACUPUNCTURIST, False),
     ("clinicadmin", "Sam", "Okafor", roles.CLINIC_ADMIN, True),
 ]
 
@@ -195,6 +201,7 @@ class Command(BaseCommand):
             self._seed_protocols(created_by=users["acupuncturist"])
             self._seed_sessions(practitioner=users["acupuncturist"])
             self._seed_plans(users)
+            self._seed_clinic_day(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS)} staff users (password "
@@ -229,15 +236,137 @@ class Command(BaseCommand):
                 defaults={"key": demo_totp_key(), "confirmed": True},
             )
             users[username] = user
-        PractitionerProfile.objects.update_or_create(
-            user=users["acupuncturist"],
-            defaults={
-                "licence_number": "L.Ac. 12345",
-                "licensing_body": "California Acupuncture Board",
-                "licence_expiry": timezone.localdate() + datetime.timedelta(days=365),
-            },
-        )
+        for username, licence in (
+            ("acupuncturist", "L.Ac. 12345"),
+            ("acupuncturist2", "L.Ac. 23456"),
+        ):
+            PractitionerProfile.objects.update_or_create(
+                user=users[username],
+                defaults={
+                    "licence_number": licence,
+                    "licensing_body": "California Acupuncture Board",
+                    "licence_expiry": timezone.localdate() + datetime.timedelta(days=365),
+                },
+            )
         return users
+
+    @staticmethod
+    def _seed_clinic_day(users: dict[str, User]) -> None:
+        """The clinic's details and hours, reminder choices, and a week of visits for
+        each practitioner, this week and the next: today's partly checked in, and one
+        not checked in."""
+        clinic = Clinic.current()
+        for field, value in DEMO_CLINIC.items():
+            setattr(clinic, field, value)
+        clinic.save()
+        # Open at weekends too, mornings only, so the demo's "today" is never empty.
+        for weekday in (Weekday.SATURDAY, Weekday.SUNDAY):
+            OpeningHours.objects.filter(weekday=weekday).delete()
+            OpeningHours.objects.create(
+                weekday=weekday, starts=datetime.time(9, 0), ends=datetime.time(13, 0)
+            )
+        rivera = users["acupuncturist2"]
+        PractitionerHours.objects.filter(practitioner=rivera).delete()
+        weekend = (Weekday.SATURDAY, Weekday.SUNDAY)
+        for weekday in (Weekday.TUESDAY, Weekday.THURSDAY, *weekend):
+            PractitionerHours.objects.create(
+                practitioner=rivera,
+                weekday=weekday,
+                starts=datetime.time(9, 0),
+                ends=datetime.time(13 if weekday in weekend else 17, 0),
+            )
+        holiday = timezone.localdate() + datetime.timedelta(days=24)
+        Closure.objects.update_or_create(
+            reason="Staff training day", defaults={"first_day": holiday, "last_day": None}
+        )
+        now = timezone.now()
+        for name, channel in DEMO_REMINDERS.items():
+            Patient.objects.filter(code=_patient_code(name)).update(
+                reminder_channel=channel, reminder_consent_at=now
+            )
+        # The patients with visits in DEMO_APPOINTMENTS keep to those.
+        busy = {name for name, *_ in DEMO_APPOINTMENTS}
+        patients = [
+            patient
+            for patient in Patient.objects.filter(status=Patient.Status.ACTIVE).order_by(
+                "last_name", "first_name"
+            )
+            if patient.full_name not in busy
+        ]
+        today = timezone.localdate()
+        monday = today - datetime.timedelta(days=today.weekday())
+        turn = 0
+        for username, slots in DEMO_DAY_SLOTS.items():
+            practitioner = users[username]
+            for offset in range(14):  # this week and the next
+                day = monday + datetime.timedelta(days=offset)
+                if not _works(practitioner, day):
+                    continue
+                for number, (hour, minute) in enumerate(slots):
+                    code = uuid.uuid5(_NAMESPACE, f"week {username} {offset} {number}")
+                    weekend = day.weekday() in (Weekday.SATURDAY, Weekday.SUNDAY)
+                    if day == today or (weekend and hour >= 12):
+                        # Today's visits are placed around the time of day (below).
+                        Appointment.objects.filter(code=code).delete()
+                        continue
+                    starts = timezone.make_aware(
+                        datetime.datetime.combine(day, datetime.time(hour, minute))
+                    )
+                    patient = patients[turn % len(patients)]
+                    turn += 1
+                    status, arrived_at = _demo_status(starts, now, number)
+                    Appointment.objects.update_or_create(
+                        code=code,
+                        defaults={
+                            "patient": patient,
+                            "practitioner": practitioner,
+                            "starts_at": starts,
+                            "length_minutes": 45,
+                            "status": status,
+                            "arrived_at": arrived_at,
+                            "status_changed_at": arrived_at,
+                            "status_changed_by": users["frontdesk"] if arrived_at else None,
+                            "created_by": users["frontdesk"],
+                        },
+                    )
+        # One booking made as the front desk makes them, so the patient's confirmation
+        # is queued in the outbox (/messages/; the worker of `make run` sends it).
+        maggie = Patient.objects.get(code=_patient_code("Margaret Holloway"))
+        if not Message.objects.filter(patient=maggie, kind=Message.Kind.CONFIRMATION).exists():
+            day = today + datetime.timedelta(days=3)
+            starts = next_free_slot(users["acupuncturist"], day, 45, patient=maggie)
+            if starts is not None:
+                appointment_book(
+                    patient=maggie,
+                    practitioner=users["acupuncturist"],
+                    starts_at=starts,
+                    length_minutes=45,
+                    user=users["frontdesk"],
+                )
+        # Today's visits are placed around the time of day seed_demo runs, so the
+        # demo's day is under way whenever it is loaded: one visit done, one patient
+        # in the treatment room, one who never came in, and two still to come.
+        start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        for n, username in enumerate(DEMO_DAY_SLOTS):
+            for number, (hours, status) in enumerate(DEMO_TODAY):
+                starts = start + datetime.timedelta(hours=hours, minutes=15 * n)
+                patient = patients[turn % len(patients)]
+                turn += 1
+                arrived = starts - datetime.timedelta(minutes=5) if status != "booked" else None
+                Appointment.objects.update_or_create(
+                    code=uuid.uuid5(_NAMESPACE, f"today {username} {number}"),
+                    defaults={
+                        "patient": patient,
+                        "practitioner": users[username],
+                        "starts_at": starts,
+                        "length_minutes": 45,
+                        "status": status,
+                        "arrived_at": arrived,
+                        "status_changed_at": arrived,
+                        "status_changed_by": users["frontdesk"] if arrived else None,
+                        "created_by": users["frontdesk"],
+                    },
+                )
 
     def _seed_patients(self, *, created_by: User) -> None:
         for data in DEMO_PATIENTS:
@@ -472,6 +601,21 @@ class Command(BaseCommand):
                 "expires_at": now + IntakeInvitation.VALID_FOR,
             },
         )
+
+
+def _works(practitioner: User, day: datetime.date) -> bool:
+    """Whether the clinic is open and the practitioner works that day (demo hours)."""
+    if not OpeningHours.objects.filter(weekday=day.weekday()).exists():
+        return False
+    own = PractitionerHours.objects.filter(practitioner=practitioner)
+    return not own.exists() or own.filter(weekday=day.weekday()).exists()
+
+
+def _demo_status(starts: datetime.datetime, now: datetime.datetime, number: int):
+    """(status, arrived at) of a demo visit on another day than today."""
+    if starts < now:
+        return ("no_show", None) if number == 3 else ("attended", starts)
+    return "booked", None
 
 
 def _patient_code(name: str) -> uuid.UUID:
@@ -929,6 +1073,32 @@ DEMO_PLANS = {
     # Planned after the intake, before any session: the first visit is due now.
     "David Nguyen": dict(target_pain=2, protocols=["Sciatica"], advice=["exercise"]),
 }
+
+# The demo clinic, in San Francisco (make run sets DJANGO_TIME_ZONE to its zone).
+DEMO_CLINIC = {
+    "name": "Mission Street Acupuncture",
+    "phone": "(415) 555-0100",
+    "address": "1200 Mission Street, San Francisco, CA 94103",
+}
+
+# How some demo patients chose to be reminded (the rest: no reminders).
+DEMO_REMINDERS = {
+    "Margaret Holloway": "email",
+    "Samuel Adeyemi": "sms",
+    "Priya Raman": "email",
+    "David Nguyen": "email",
+    "Robert Kowalski": "sms",
+}
+
+# This week's visits: start times of each practitioner's day.
+DEMO_DAY_SLOTS = {
+    "acupuncturist": [(9, 15), (10, 45), (12, 0), (13, 30), (15, 15)],
+    "acupuncturist2": [(9, 30), (11, 0), (14, 15)],
+}
+
+# Today's visits: (hours from now, status). The visit 3 hours ago is still "booked":
+# the front desk's schedule shows it as not checked in.
+DEMO_TODAY = [(-3, "booked"), (-2, "attended"), (-0.5, "arrived"), (1, "booked"), (2.5, "booked")]
 
 # Appointments: (patient, days from today, hour, minute, status).
 DEMO_APPOINTMENTS = [
