@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    # Background tasks (sending messages to patients): django-tasks, its queue kept
+    # in the app's own database and run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -301,6 +305,25 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="clinic@localh
 # Text messages to patients: off unless a backend is named ("console" prints them,
 # for development; "twilio" sends them, with the TWILIO_* settings).
 SMS_BACKEND = env.str("SMS_BACKEND", default="")
+# Twilio's account, its key and the number (E.164) messages come from.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+
+# Messages to patients (messaging.Message, the outbox). A reminder goes this many
+# hours before a booked visit; a recall on the day a plan's next visit is due, from
+# this hour (clinic-local) on, so nobody is texted at night.
+REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+RECALL_HOUR = env.int("RECALL_HOUR", default=10)
+# A message that could not be sent is tried again after each of these waits (in
+# minutes), then marked failed.
+MESSAGE_RETRY_MINUTES = env.list("MESSAGE_RETRY_MINUTES", cast=int, default=[1, 5, 30, 120, 360])
+MESSAGES_PER_PAGE = 50
+
+# Background tasks: queued in the database, run by `manage.py db_worker` (started
+# by `make run`; a service of its own in production, docs/deployment.md). Messages
+# are always sent there, never inside a web request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The client address (rate limits, consent records): REMOTE_ADDR, or a header set
 # by a trusted reverse proxy, as Django names it (e.g. HTTP_X_REAL_IP).
@@ -353,5 +376,8 @@ LOGGING = {
         "django.db.backends": {"handlers": [], "level": "INFO", "propagate": True},
         # Lockouts and failed logins are in the audit trail; axes' own lines add nothing.
         "axes": {"handlers": [], "level": "WARNING", "propagate": True},
+        # Twilio logs every request at INFO (the account in the URL); its errors are
+        # recorded on the message, without the number.
+        "twilio": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }

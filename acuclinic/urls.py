@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("clinic.urls")),
     path("", include("intake.urls")),
+    path("", include("messaging.urls")),
     path("", include("scheduling.urls")),
     path("", include("sessions.urls")),
     path("", include("plans.urls")),
