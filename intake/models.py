@@ -320,6 +320,8 @@ class Intake(models.Model):
     cause = models.CharField(max_length=20, choices=Cause.choices, blank=True)
     triggers = models.JSONField(default=list, blank=True)
     headache_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Pain medicine: doses taken in the last 7 days (the baseline of medication use).
+    pain_medication_doses = models.PositiveSmallIntegerField(null=True, blank=True)
     pain_notes = models.TextField(max_length=2000, blank=True)
 
     # Step 3: daily life (Patient-Specific Functional Scale).
@@ -397,6 +399,10 @@ class Intake(models.Model):
             ),
             models.CheckConstraint(
                 condition=in_range("headache_days", 0, 30), name="intake_intake_headache_days_range"
+            ),
+            models.CheckConstraint(
+                condition=in_range("pain_medication_doses", 0, 200),
+                name="intake_intake_doses_range",
             ),
             models.CheckConstraint(
                 condition=in_range("psfs_score_1", 0, 10), name="intake_intake_psfs_1_range"

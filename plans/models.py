@@ -125,6 +125,13 @@ class Plan(models.Model):
     referrals = models.ManyToManyField(ReferralContact, blank=True, related_name="plans")
     referral_notes = models.TextField(max_length=1000, blank=True)
     review_date = models.DateField(null=True, blank=True)
+    # A check-in is sent to the patient after every this many signed sessions (and at
+    # the review date); 0 turns the automatic ones off.
+    check_in_every = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MaxValueValidator(52)],
+        help_text="Send the patient a check-in after every this many sessions (0: never).",
+    )
 
     # Kept from the replay.
     cadence = models.CharField(max_length=12, choices=RUNG_CHOICES, default=policy.Rung.WEEKLY)

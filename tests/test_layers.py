@@ -1,10 +1,10 @@
 """The apps form a line with no cycles (CONTRIBUTING.md, "Layers").
 
-core <- audit <- accounts <- intake <- messaging <- scheduling <- sessions <- plans <-
-clinic: an app may import the apps before it in this line, never one after it. The
-project package (settings, URLs) sits above them all and is imported by none. Every
-import counts, inside functions too: an import moved into a function to dodge a cycle
-is still a cycle.
+core <- audit <- accounts <- intake <- messaging <- scheduling <- checkins <- sessions <-
+plans <- progress <- clinic: an app may import the apps before it in this line, never
+one after it. The project package (settings, URLs) sits above them all and is imported
+by none. Every import counts, inside functions too: an import moved into a function to
+dodge a cycle is still a cycle.
 
 The one need that runs upward is answered by a signal: signing a session
 (sessions.signals.session_signed) updates the patient's plan, whose receiver plans
@@ -24,8 +24,10 @@ LAYERS = [
     "intake",
     "messaging",
     "scheduling",
+    "checkins",
     "sessions",
     "plans",
+    "progress",
     "clinic",
 ]
 PROJECT = "acuclinic"
