@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import PractitionerProfile, User
+from checkins.models import CheckIn
 from core.models import Clinic
 from intake.models import (
     CONTACT_FIELDS,
@@ -202,6 +203,7 @@ class Command(BaseCommand):
             self._seed_sessions(practitioner=users["acupuncturist"])
             self._seed_plans(users)
             self._seed_clinic_day(users)
+            self._seed_check_ins()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(DEMO_USERS)} staff users (password "
@@ -249,6 +251,40 @@ class Command(BaseCommand):
                 },
             )
         return users
+
+    @staticmethod
+    def _seed_check_ins() -> None:
+        """Pain medicine at intake, and check-ins answered between visits (one still
+        waiting), so the progress charts have more than sessions to show."""
+        for name, doses in DEMO_INTAKE_DOSES.items():
+            Intake.objects.filter(patient__code=_patient_code(name)).exclude(
+                status=Intake.Status.DRAFT
+            ).update(pain_medication_doses=doses)
+        now = timezone.now()
+        for name, answers_list in DEMO_CHECK_INS.items():
+            patient = Patient.objects.get(code=_patient_code(name))
+            intake = patient.intakes.submitted().order_by("-submitted_at").first()
+            activities = {
+                f"psfs_activity_{n}": getattr(intake, f"psfs_activity_{n}", "") if intake else ""
+                for n in (1, 2, 3)
+            }
+            for number, answers in enumerate(answers_list):
+                answers = dict(answers)
+                when = now - datetime.timedelta(days=answers.pop("days_ago"))
+                waiting = answers.pop("waiting", False)
+                CheckIn.objects.update_or_create(
+                    code=uuid.uuid5(_NAMESPACE, f"check-in {name} {number}"),
+                    defaults={
+                        "patient": patient,
+                        "reason": CheckIn.Reason.SESSIONS,
+                        "created_at": when - datetime.timedelta(hours=2),
+                        "expires_at": when + CheckIn.VALID_FOR,
+                        "submitted_at": None if waiting else when,
+                        "asks_headache_days": bool(intake and intake.has_headaches),
+                        **activities,
+                        **answers,
+                    },
+                )
 
     @staticmethod
     def _seed_clinic_day(users: dict[str, User]) -> None:
@@ -987,6 +1023,7 @@ def _visits(points: str, scores_and_days: list[tuple[int, int]], **common) -> li
             pain_after=max(score - 2, 0),
             points=points,
             subjective=f"Pain on arrival {score}/10.",
+            pain_medication_doses=score,
             **common,
         )
         for score, days_ago in scores_and_days
@@ -1072,6 +1109,55 @@ DEMO_PLANS = {
     "Alex Morgan": dict(target_pain=1, protocols=["Low back pain"], advice=["exercise"]),
     # Planned after the intake, before any session: the first visit is due now.
     "David Nguyen": dict(target_pain=2, protocols=["Sciatica"], advice=["exercise"]),
+}
+
+# Pain medicine doses in the 7 days before the intake.
+DEMO_INTAKE_DOSES = {
+    "Margaret Holloway": 6,
+    "David Nguyen": 10,
+    "Priya Raman": 2,
+    "Tomás García": 8,
+}
+
+# Check-ins between visits: answers, days ago. The last one of Samuel Adeyemi's is
+# still waiting for him.
+DEMO_CHECK_INS = {
+    "Margaret Holloway": [
+        dict(
+            days_ago=31,
+            pain_now=6,
+            pain_worst=8,
+            psfs_score_1=4,
+            psfs_score_2=5,
+            pain_medication_doses=4,
+            headache_days=11,
+            pgic=3,
+        ),
+        dict(
+            days_ago=14,
+            pain_now=4,
+            pain_worst=6,
+            psfs_score_1=6,
+            psfs_score_2=7,
+            pain_medication_doses=2,
+            headache_days=7,
+            pgic=2,
+        ),
+        dict(
+            days_ago=2,
+            pain_now=3,
+            pain_worst=5,
+            psfs_score_1=7,
+            psfs_score_2=8,
+            pain_medication_doses=1,
+            headache_days=4,
+            pgic=2,
+        ),
+    ],
+    "Samuel Adeyemi": [
+        dict(days_ago=20, pain_now=5, pain_worst=7, pain_medication_doses=3, pgic=3),
+        dict(days_ago=1, waiting=True),
+    ],
 }
 
 # The demo clinic, in San Francisco (make run sets DJANGO_TIME_ZONE to its zone).
