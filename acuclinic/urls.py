@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("sessions.urls")),
     path("", include("plans.urls")),
+    path("", include("checkins.urls")),
+    path("", include("progress.urls")),
 ]

@@ -89,6 +89,13 @@ PAGES = [
     Page("scheduling:appointment_arrived", "post", (FD, CA), of="appointment"),
     Page("scheduling:appointment_cancel", "get", (FD, CA), of="appointment"),
     Page("scheduling:appointment_cancel", "post", (FD, CA), of="appointment"),
+    # checkins/: every role makes and revokes a link; the answers are clinical.
+    Page("checkins:checkin_create", "post", STAFF, of="patient"),
+    Page("checkins:checkin_revoke", "post", STAFF, of="patient"),
+    # progress/: never the front desk.
+    Page("progress:progress", "get", (AC, CA), of="patient"),
+    Page("progress:report_pdf", "get", (AC, CA), of="patient"),
+    Page("progress:outcomes", "get", (AC, CA)),
 ]
 
 # Not staff pages: the patient's link pages, the login and two-factor steps (any
@@ -97,6 +104,7 @@ NOT_IN_THE_TABLE = {
     "intake:intake_start",
     "intake:intake_entry",
     "intake:intake_step",
+    "checkins:checkin_entry",
     "clinic:healthz",
     "login",
     "logout",
