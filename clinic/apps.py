@@ -8,3 +8,11 @@ class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = "Clinic"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from checkins.views import register_chart_page
+        from clinic.views import _chart
+
+        # A new check-in link is shown on the chart, once, in the response to the
+        # POST that made it; the chart is this app's (CONTRIBUTING.md, "Layers").
+        register_chart_page(_chart)

@@ -124,14 +124,15 @@ def intake_step(request, token, step):
             initial=AboutYouForm.initial_from(intake),
             identity_editable=intake.patient_id is None,
         )
-    elif step == 4:
-        formset = medication_formset(data, intake=intake)
     else:
         form_class = STEPS[step].form_class
         form = form_class(data, initial=form_class.initial_from(intake))
+    if step == 4:
+        # The medicines' list, and the doses of pain medicine of the last 7 days.
+        formset = medication_formset(data, intake=intake)
 
     if data is not None:
-        valid = formset.is_valid() if formset is not None else form.is_valid()
+        valid = all([part.is_valid() for part in (form, formset) if part is not None])
         if valid:
             try:
                 intake_save_step(
@@ -148,7 +149,9 @@ def intake_step(request, token, step):
                 return redirect(_step_url(token, step) + "#add-medicine")
             target = step - 1 if action == "back" else step + 1
             return redirect(_step_url(token, max(1, target)))
-        if action == "back" and not (formset if formset is not None else form).has_changed():
+        if action == "back" and not any(
+            part.has_changed() for part in (form, formset) if part is not None
+        ):
             # "Back" from a step left as it was (say, not answered yet) loses nothing by
             # going back unsaved; with anything typed, the errors show so nothing is lost.
             return redirect(_step_url(token, max(1, step - 1)))

@@ -381,6 +381,19 @@ class MedicationForm(forms.Form):
         return cleaned
 
 
+class MedicinesForm(IntakeStepForm):
+    """Step 4 beside the list of medicines: how much pain medicine, lately."""
+
+    pain_medication_doses = whole_number(
+        "How many doses of pain medicine have you taken in the last 7 days? (optional)",
+        0,
+        200,
+        required=False,
+        help_text="Count each tablet, spray or dose you took for pain. Type 0 if none.",
+        message="Please type a number from 0 to 200, or leave it empty.",
+    )
+
+
 class BaseMedicationFormSet(forms.BaseFormSet):
     default_error_messages = {
         "missing_management_form": "Something went wrong with this page. Please reload it "
@@ -516,7 +529,7 @@ STEPS = {
     1: Step(1, "About you", AboutYouForm),
     2: Step(2, "Your pain", PainForm),
     3: Step(3, "Daily life", DailyLifeForm),
-    4: Step(4, "Your medicines", MedicationForm),
+    4: Step(4, "Your medicines", MedicinesForm),
     5: Step(5, "Health and safety", HealthForm),
     6: Step(6, "Consent and check your answers", ConsentForm),
 }
@@ -617,7 +630,14 @@ def answer_sections(intake: Intake) -> list[AnswerSection]:
         medicines.append(
             (m.name, (details or "—") + (" · taken for the pain" if m.for_pain else ""))
         )
-    sections.append(AnswerSection(4, STEPS[4].title, medicines or [("Medicines", "None listed")]))
+    medicines = medicines or [("Medicines", "None listed")]
+    medicines.append(
+        (
+            MedicinesForm.base_fields["pain_medication_doses"].label.removesuffix(" (optional)"),
+            _or_not_answered(intake.pain_medication_doses),
+        )
+    )
+    sections.append(AnswerSection(4, STEPS[4].title, medicines))
 
     health_answers = []
     for field, _label, question in SCREENING_QUESTIONS:

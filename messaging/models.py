@@ -17,6 +17,7 @@ class Message(models.Model):
         REMINDER = "reminder", "Reminder"
         CANCELLATION = "cancellation", "Cancellation"
         RECALL = "recall", "Time to book"
+        CHECK_IN = "check_in", "Check-in"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -62,7 +63,9 @@ class Message(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["confirmation", "reminder", "cancellation", "recall"]),
+                condition=Q(
+                    kind__in=["confirmation", "reminder", "cancellation", "recall", "check_in"]
+                ),
                 name="messaging_message_kind_valid",
             ),
             models.CheckConstraint(

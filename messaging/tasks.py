@@ -2,6 +2,7 @@
 message. Never called inside a web request: a request only queues
 (messaging.services.message_queue)."""
 
+import copy
 import datetime
 import logging
 from functools import partial
@@ -13,7 +14,7 @@ from django_tasks import task
 
 from audit.models import AuditEntry
 from audit.trail import record
-from messaging import channels
+from messaging import channels, links
 from messaging.models import Message
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,15 @@ def message_deliver(*, message_id: int, now: datetime.datetime) -> str:
     if message is None:
         return SKIPPED
     try:
-        channels.send(message)
+        # A private link is minted now, into the text sent only: the stored text
+        # keeps its placeholder (messaging.links).
+        outgoing = copy.copy(message)
+        outgoing.body = links.body_to_send(message)
+        channels.send(outgoing)
+    except links.LinkGone:
+        return _record_failure(
+            message, now, "Not sent: no longer needed (answered or stopped)", permanent=True
+        )
     except channels.SendError as error:
         return _record_failure(message, now, str(error), permanent=error.permanent)
     except Exception as error:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.trail import record_read
+from checkins.selectors import last_answered
 from intake.access import get_patient_for
 from intake.services import ChartArchived
 from scheduling.models import Appointment
@@ -279,6 +280,8 @@ def _render_session_form(request, *, patient, session, form, formset, context, p
             "formset": formset,
             "context": context,
             "previous": context.previous,
+            # What the patient said between visits, beside today's pain scores.
+            "last_check_in": last_answered(patient),
             "protocols": protocols,
             "findings": form.findings,
             "needs_acknowledgement": bool(form.to_acknowledge())

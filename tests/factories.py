@@ -244,3 +244,14 @@ def sign_history(patient, *, user, scores, start=None, step_days=7):
         )
         signed.append(session_sign(session=session, user=user))
     return signed
+
+
+def make_check_in(patient, *, by=None, reason="on_demand", answers=None):
+    """A check-in made through the service (the patient needs a submitted intake);
+    answered with `answers` when given."""
+    from checkins.services import checkin_create, checkin_submit
+
+    check_in = checkin_create(patient, by=by, reason=reason)
+    if answers is not None:
+        check_in = checkin_submit(check_in, answers)
+    return check_in

@@ -572,3 +572,45 @@ class TestReminderPreference:
     def test_the_default_none_is_no_ones_choice_and_is_not_offered_as_an_answer(self, client, link):
         page = client.get(step_url(link, 1)).content.decode()
         assert not re.search(r'name="reminder_channel" value="[a-z]+"[^>]*checked', page)
+
+
+class TestPainMedicineDoses:
+    """Step 4 asks how many doses of pain medicine the patient took in the last 7 days."""
+
+    def test_the_doses_are_kept_with_the_medicines_and_shown_for_checking(
+        self, client, link, patient
+    ):
+        fill_steps(client, link, steps=(1, 2, 3))
+        page = client.get(step_url(link, 4)).content.decode()
+        assert 'name="pain_medication_doses"' in page
+        assert "doses of pain medicine have you taken in the last 7 days" in page
+
+        response = post_step(client, link, 4, {**STEP_ANSWERS[4], "pain_medication_doses": "12"})
+
+        assert response.status_code == 302
+        intake = the_intake(patient)
+        assert intake.pain_medication_doses == 12
+        assert intake.medications.count() == 2
+        fill_steps(client, link, steps=(5,))
+        review = client.get(step_url(link, 6)).content.decode()
+        assert "doses of pain medicine have you taken in the last 7 days" in review
+        assert ">12<" in review
+
+    def test_the_doses_may_be_left_empty(self, client, link, patient):
+        fill_steps(client, link, steps=(1, 2, 3, 4))
+        assert the_intake(patient).pain_medication_doses is None
+        assert 4 in the_intake(patient).completed_steps
+
+    @pytest.mark.parametrize("doses", ["201", "-1", "lots"])
+    def test_doses_out_of_range_are_questioned_and_nothing_is_saved(
+        self, client, link, patient, doses
+    ):
+        fill_steps(client, link, steps=(1, 2, 3))
+
+        response = post_step(client, link, 4, {**STEP_ANSWERS[4], "pain_medication_doses": doses})
+
+        assert response.status_code == 200
+        assert "Please type a number from 0 to 200, or leave it empty." in errors(response)
+        assert 'value="Ibuprofen"' in response.content.decode()
+        assert not IntakeMedication.objects.exists()
+        assert 4 not in the_intake(patient).completed_steps

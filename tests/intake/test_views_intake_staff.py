@@ -641,8 +641,10 @@ def test_clinician_chart_query_count_does_not_grow_with_answers(client, acupunct
     # session, user, the user's permissions (2), the patient with its staff names,
     # the latest intake, the open link, the answers, their regions, their medicines,
     # the count of treatment sessions (none yet), the active plan, the next
-    # appointment and the recent appointments, and the audit entry for the read
-    assert large == 15
+    # appointment and the recent appointments, the open check-in and the last
+    # answered one, the signed sessions' pain for the sparkline, and the audit entry
+    # for the read
+    assert large == 18
 
 
 # --- The intake queue -----------------------------------------------------------------

@@ -131,8 +131,9 @@ def test_chart_query_count_is_fixed(desk_client, patient):
         assert desk_client.get(url).status_code == 200
     # session, user, the user's permissions (2), the patient with its staff names,
     # the latest intake and the open intake link, the active plan, the next
-    # appointment and the recent appointments, and the audit entry for the read
-    assert len(queries) == 11
+    # appointment and the recent appointments, the open check-in (the front desk
+    # never reads the answers), and the audit entry for the read
+    assert len(queries) == 12
 
 
 def test_status_filter_all_shows_archived_and_active(desk_client, clinic_patients):

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from checkins.services import checkin_create, checkin_send
 from intake import vocabulary as intake_vocabulary
 from messaging.models import Message
 from messaging.services import deliver_due
@@ -20,7 +21,7 @@ from plans.recalls import recalls_due
 from scheduling.notices import appointment_booked, appointment_cancelled, reminders_due
 from sessions import vocabulary as session_vocabulary
 from sessions.points import MERIDIAN_NAMES, all_codes
-from tests.factories import AppointmentFactory, PatientFactory, make_plan
+from tests.factories import AppointmentFactory, IntakeFactory, PatientFactory, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_the_list_finds_what_it_is_meant_to():
 
 
 def every_kind_of_message(patient, practitioner):
-    """A confirmation, a reminder, a cancellation and a recall for the patient."""
+    """A confirmation, a reminder, a cancellation, a recall and a check-in for the patient."""
     soon = timezone.now() + datetime.timedelta(days=2)
     booked = AppointmentFactory(
         patient=patient,
@@ -125,6 +126,14 @@ def every_kind_of_message(patient, practitioner):
     recalls_due(
         timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
     )
+    # A check-in of a patient whose intake names migraine: the message says none of it.
+    IntakeFactory(patient=patient, submitted=True, pain_types=["migraine"])
+    checkin_send(checkin_create(patient, by=None, reason="sessions"))
+
+
+def without_link_tokens(text: str) -> str:
+    # A token is random letters: one could spell a point code by chance.
+    return re.sub(r"/check-in/[A-Za-z0-9_-]+/", "/check-in/[token]/", text)
 
 
 @pytest.mark.parametrize("channel", ["email", "sms"])
@@ -142,11 +151,12 @@ def test_no_message_of_any_kind_says_anything_clinical(
     )
 
     every_kind_of_message(patient, practitioner)
-    assert deliver_due()["sent"] == 4
+    assert deliver_due()["sent"] == 5
 
     messages = Message.objects.order_by("pk")
     assert sorted(m.kind for m in messages) == [
         "cancellation",
+        "check_in",
         "confirmation",
         "recall",
         "reminder",
@@ -154,8 +164,9 @@ def test_no_message_of_any_kind_says_anything_clinical(
     sent = [(m.subject, m.body, bytes(m.attachment).decode()) for m in messages]
     sent += [(e.subject, e.body, "".join(a.content for a in e.attachments)) for e in mail.outbox]
     sent += [("", text["body"], "") for text in texts]
-    assert len(sent) == 4 + 4
+    assert len(sent) == 5 + 5
     for subject, body, attachment in sent:
+        body = without_link_tokens(body)
         assert clinical_words_in(subject) == [], subject
         assert clinical_words_in(body) == [], body
         assert clinical_words_in(attachment) == [], attachment
