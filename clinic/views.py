@@ -19,6 +19,7 @@ from accounts.selectors import practitioner_profile
 from audit.models import AuditEntry
 from audit.selectors import audit_entries
 from audit.trail import record_read
+from checkins.selectors import chart_check_ins
 from clinic.forms import AuditFilterForm
 from clinic.selectors import day_summary, todays_visits
 from intake.access import get_patient_for
@@ -27,6 +28,7 @@ from intake.selectors import intake_overview, patient_by_code, queue_counts
 from intake.services import ChartArchived, invitation_create, invitation_send_email
 from messaging.channels import sms_enabled
 from plans.selectors import chart_plan, due_worklist, worklist_counts
+from progress.charts import patient_sparkline
 from sessions.selectors import chart_sessions, stale_drafts
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ def _chart(request, patient: Patient, **extra):
         context.update(chart_sessions(patient, intake["answers"], request.GET.get("sessions_page")))
     if request.user.has_perm("plans.view_plan"):
         context.update(chart_plan(patient))
+    context.update(chart_check_ins(patient, clinical=clinical))
+    context["pain_sparkline"] = patient_sparkline(patient) if clinical else None
     record_read(request, patient, patient=patient)
     return render(request, "clinic/patient_detail.html", context)
 

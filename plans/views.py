@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -33,6 +34,7 @@ from plans.selectors import (
     plan_outcome,
     plan_protocols,
     plan_referrals,
+    plan_visits,
     worklist_counts,
 )
 from plans.services import (
@@ -77,13 +79,15 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
     if clinical:
         context["earlier_plans"] = earlier_plans(patient, besides=plan)
     if clinical and plan is not None:
-        outcome = plan_outcome(plan)
+        visits = plan_visits(plan)
+        outcome = plan_outcome(plan, visits)
         context.update(
             outcome=outcome,
             steps=list(reversed(outcome.steps)),
             last_change=outcome.last_change,
             flags=[message for _code, message in outcome.flags],
-            chart=timeline(outcome),
+            chart=timeline(outcome, visits),
+            progress_url=reverse("progress:progress", kwargs={"code": patient.code}),
             events=plan_history(plan),
             protocols=plan_protocols(plan),
             referrals=plan_referrals(plan),

@@ -40,3 +40,18 @@ def test_a_substantial_improvement_is_always_an_important_one(baseline, current)
     assert change.important == (
         baseline > 0 and baseline - current >= 2 and 10 * (baseline - current) >= 3 * baseline
     )
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "percent"),
+    [(8, 7, 13), (8, 9, -13), (3, 2, 33), (6, 5, 17), (10, 0, 100), (2, 10, -400)],
+)
+def test_the_percentage_rounds_half_away_from_zero(baseline, current, percent):
+    assert PainChange(baseline, current).percent == percent
+
+
+def test_a_rise_in_pain_is_never_an_improvement():
+    change = PainChange(4, 8)
+
+    assert (change.points, change.percent) == (-4, -100)
+    assert not change.important and not change.substantial

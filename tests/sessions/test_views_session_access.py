@@ -500,8 +500,8 @@ def test_chart_query_count_does_not_grow_with_sessions(client, acupuncturist, pa
     # medications, 11 the sessions' count for the pager, 12 the page of sessions with
     # their practitioners, 13 their points with the WHO points, 14 their adverse events,
     # 15 the active plan, 16 the next appointment, 17 the recent appointments,
-    # 18 the audit entry for the read.
-    assert many == 18
+    # 18 the open check-in, 19 the last answered check-in, 20 the audit entry for the read.
+    assert many == 20
 
 
 def test_session_page_query_count_does_not_grow_with_what_the_note_holds(
@@ -557,8 +557,9 @@ def test_session_form_query_count_does_not_grow_with_previous_sessions(
     # 1 login session, 2 user, 3-4 the user's permissions, 5 the patient, 6 the last
     # submitted intake (safety screening, headaches), 7 the previous session to
     # pre-fill from, 8 its points, 9 their WHO points, 10 the active protocols,
-    # 11 all WHO points for the code completion, 12 the audit entry for the read.
-    assert many == 12
+    # 11 all WHO points for the code completion, 12 the audit entry for the read,
+    # 13 the last answered check-in.
+    assert many == 13
     previous = response.context["previous"]
     assert previous.date == timezone.localdate(), "pre-filled from the latest session"
     assert response.context["form"].initial["points"] == previous.point_list()
