@@ -294,6 +294,10 @@ CLINIC_NAME = env.str("CLINIC_NAME", default="AcuClinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="")
 # One line, for appointment calendar files (.ics).
 CLINIC_ADDRESS = env.str("CLINIC_ADDRESS", default="")
+# The progress report's paper ("letter" or "a4"); ?paper= on the download overrides it.
+REPORT_PAPER = env.str("REPORT_PAPER", default="letter").strip().lower()
+if REPORT_PAPER not in ("letter", "a4"):
+    raise ImproperlyConfigured('REPORT_PAPER must be "letter" or "a4".')
 
 # Email: intake links. The console in development; SMTP in production, e.g.
 # DJANGO_EMAIL_URL=smtp+tls://user:password@smtp.example.org:587
@@ -316,6 +320,9 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 # hours before a booked visit; a recall on the day a plan's next visit is due, from
 # this hour (clinic-local) on, so nobody is texted at night.
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+# Where patients reach the app, for links in messages the worker sends (a check-in's),
+# which are made outside any request: the scheme and host, without a trailing path.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 RECALL_HOUR = env.int("RECALL_HOUR", default=10)
 # A message that could not be sent is tried again after each of these waits (in
 # minutes), then marked failed.
@@ -381,5 +388,7 @@ LOGGING = {
         # Twilio logs every request at INFO (the account in the URL); its errors are
         # recorded on the message, without the number.
         "twilio": {"handlers": [], "level": "WARNING", "propagate": True},
+        # WeasyPrint logs each step of every progress report it renders at INFO.
+        "weasyprint.progress": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }
