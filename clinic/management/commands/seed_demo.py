@@ -178,6 +178,31 @@ DEMO_PATIENTS = [
         status="archived",
         archive_reason="Moved out of the area",
     ),
+    # Ana Rivera's patients, and one more of Lin Zhou's, for the clinic's outcomes.
+    dict(
+        first_name="Grace",
+        last_name="Okoro",
+        date_of_birth=datetime.date(1988, 1, 12),
+        sex="female",
+        phone="+14155550151",
+        email="grace.okoro@example.com",
+    ),
+    dict(
+        first_name="Daniel",
+        last_name="Weiss",
+        date_of_birth=datetime.date(1969, 9, 30),
+        sex="male",
+        phone="+14155550152",
+        email="daniel.weiss@example.com",
+    ),
+    dict(
+        first_name="Sofia",
+        last_name="Rossi",
+        date_of_birth=datetime.date(1979, 3, 3),
+        sex="female",
+        phone="+14155550153",
+        email="sofia.rossi@example.com",
+    ),
 ]
 
 
@@ -200,7 +225,7 @@ class Command(BaseCommand):
             self._seed_patients(created_by=users["frontdesk"])
             self._seed_intakes(users)
             self._seed_protocols(created_by=users["acupuncturist"])
-            self._seed_sessions(practitioner=users["acupuncturist"])
+            self._seed_sessions(users)
             self._seed_plans(users)
             self._seed_clinic_day(users)
             self._seed_check_ins()
@@ -512,12 +537,13 @@ class Command(BaseCommand):
             )
 
     @staticmethod
-    def _seed_sessions(*, practitioner: User) -> None:
+    def _seed_sessions(users: dict[str, User]) -> None:
         """Each demo history, one visit at a time; the same rows on every run."""
         today = timezone.localdate()
         points_by_code = {point.code: point for point in Point.objects.all()}
         for name, visits in DEMO_SESSIONS.items():
             patient = Patient.objects.get(code=_patient_code(name))
+            practitioner = users[DEMO_PRACTITIONER_OF.get(name, "acupuncturist")]
             for number, visit in enumerate(visits, start=1):
                 visit = dict(visit)
                 days_ago = visit.pop("days_ago")
@@ -562,7 +588,6 @@ class Command(BaseCommand):
     @staticmethod
     def _seed_plans(users: dict[str, User]) -> None:
         """Plans through the plan service, so their cadence is the policy's replay."""
-        practitioner = users["acupuncturist"]
         contacts = {}
         for data in DEMO_REFERRALS:
             contact, _ = ReferralContact.objects.update_or_create(name=data["name"], defaults=data)
@@ -570,6 +595,7 @@ class Command(BaseCommand):
         protocols = {p.name: p for p in Protocol.objects.all()}
         for name, spec in DEMO_PLANS.items():
             patient = Patient.objects.get(code=_patient_code(name))
+            practitioner = users[DEMO_PRACTITIONER_OF.get(name, "acupuncturist")]
             code = uuid.uuid5(_NAMESPACE, f"plan {name}")
             data = {
                 "practitioner": practitioner,
@@ -605,7 +631,7 @@ class Command(BaseCommand):
                 code=uuid.uuid5(_NAMESPACE, f"appointment {number}"),
                 defaults={
                     "patient": Patient.objects.get(code=_patient_code(name)),
-                    "practitioner": practitioner,
+                    "practitioner": users["acupuncturist"],
                     "starts_at": starts,
                     "length_minutes": 45,
                     "status": status,
@@ -771,6 +797,38 @@ DEMO_INTAKES = {
         pain_worst=6,
         months_with_pain=24,
         headache_days=8,
+    ),
+    "Grace Okoro": dict(
+        status="reviewed",
+        days_ago=60,
+        pain_types=["migraine"],
+        pain_now=6,
+        pain_worst=9,
+        months_with_pain=36,
+        headache_days=14,
+        regions={"head": 6},
+        goals="Fewer days off work with migraine.",
+    ),
+    "Daniel Weiss": dict(
+        status="reviewed",
+        days_ago=50,
+        pain_types=["lower_back_pain"],
+        pain_now=8,
+        pain_worst=9,
+        months_with_pain=4,
+        regions={"lower_back": 8},
+        goals="Garden again without paying for it the next day.",
+    ),
+    "Sofia Rossi": dict(
+        status="reviewed",
+        days_ago=40,
+        pain_types=["migraine", "neck_pain"],
+        pain_now=7,
+        pain_worst=8,
+        months_with_pain=12,
+        headache_days=9,
+        regions={"head": 7, "neck": 5},
+        goals="Get through the week without painkillers.",
     ),
 }
 
@@ -1047,8 +1105,48 @@ DEMO_SESSIONS.update(
         ),
         # Fortnightly, with the next visit booked.
         "Samuel Adeyemi": _visits(_NECK, [(7, 45), (5, 38), (4, 31), (4, 24), (4, 10)]),
+        # Six sessions and never 2 points better: flagged as not responding.
+        "Grace Okoro": _visits(
+            "GB20, GB8, TE5, LR3, GV20, PC6",
+            [(6, 56), (5, 49), (6, 42), (5, 35), (5, 21), (6, 7)],
+            position="supine",
+        ),
+        # A substantial improvement.
+        "Daniel Weiss": _visits(_BACK, [(8, 45), (6, 38), (5, 31), (4, 24), (3, 10)]),
+        # A clinically important improvement at the fourth visit, then missed the next.
+        "Sofia Rossi": _visits(
+            "GB20, GB21, LR3, LI4, GV20", [(7, 35), (6, 28), (5, 21), (4, 14)], position="supine"
+        ),
     }
 )
+DEMO_SESSIONS["Grace Okoro"][1]["adverse_events"] = [
+    dict(
+        kind="nausea",
+        severity="moderate",
+        causality="possible",
+        action_taken="Needles out, lay on her side, water; went home after 20 minutes.",
+    )
+]
+DEMO_SESSIONS["Daniel Weiss"][0]["adverse_events"] = [
+    dict(
+        kind="needling_pain",
+        severity="mild",
+        causality="certain",
+        action_taken="Needle at BL40 withdrawn and placed again.",
+    )
+]
+DEMO_SESSIONS["Sofia Rossi"][2]["adverse_events"] = [
+    dict(
+        kind="bruising",
+        severity="mild",
+        causality="probable",
+        action_taken="Pressure for a minute.",
+        notes="Small bruise at LI4.",
+    )
+]
+
+# Whose patients these are (the rest are Lin Zhou's): their sessions and plans.
+DEMO_PRACTITIONER_OF = {"Grace Okoro": "acupuncturist2", "Daniel Weiss": "acupuncturist2"}
 
 DEMO_REFERRALS = [
     dict(
@@ -1109,6 +1207,9 @@ DEMO_PLANS = {
     "Alex Morgan": dict(target_pain=1, protocols=["Low back pain"], advice=["exercise"]),
     # Planned after the intake, before any session: the first visit is due now.
     "David Nguyen": dict(target_pain=2, protocols=["Sciatica"], advice=["exercise"]),
+    "Grace Okoro": dict(target_pain=3, protocols=["Migraine prevention"], advice=["sleep"]),
+    "Daniel Weiss": dict(target_pain=2, protocols=["Low back pain"], advice=["exercise"]),
+    "Sofia Rossi": dict(target_pain=3, advice=["headache_diary", "posture"]),
 }
 
 # Pain medicine doses in the 7 days before the intake.
@@ -1117,6 +1218,9 @@ DEMO_INTAKE_DOSES = {
     "David Nguyen": 10,
     "Priya Raman": 2,
     "Tomás García": 8,
+    "Grace Okoro": 4,
+    "Daniel Weiss": 12,
+    "Sofia Rossi": 6,
 }
 
 # Check-ins between visits: answers, days ago. The last one of Samuel Adeyemi's is
