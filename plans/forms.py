@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.selectors import practitioners
 from core.concurrency import VersionedFormMixin
+from core.forms import number_messages
 from plans import cadence
 from plans.models import Advice, Plan, PlanDecision, ReferralContact
 from sessions.models import Protocol
@@ -60,6 +61,7 @@ class PlanForm(forms.ModelForm):
             "referrals",
             "referral_notes",
             "review_date",
+            "check_in_every",
         ]
         labels = {
             "months_with_pain": "Months with this pain",
@@ -71,12 +73,18 @@ class PlanForm(forms.ModelForm):
             "referrals": "Referrals",
             "referral_notes": "Referral notes",
             "review_date": "Review date",
+            "check_in_every": "Ask for a check-in every N signed sessions (0: never)",
         }
         help_texts = {
             "months_with_pain": "Sets the course estimate: one session per month, 6 to 24.",
             "pain_pattern": "Where, what kind, what sets it off.",
             "advice_notes": "Exercise, posture, sleep, stress: what was agreed.",
+            "check_in_every": (
+                "The patient is sent a check-in after every this many sessions and at the"
+                " review date; 0 sends none. One can still be made from the chart."
+            ),
         }
+        error_messages = {"check_in_every": number_messages(0, 52)}
         widgets = {
             "functional_goals": forms.Textarea(attrs={"rows": 3}),
             "pain_pattern": forms.Textarea(attrs={"rows": 3}),
@@ -87,10 +95,12 @@ class PlanForm(forms.ModelForm):
             "review_date": forms.DateInput(attrs={"type": "date"}),
             "target_pain": forms.NumberInput(attrs={"min": 0, "max": 10}),
             "months_with_pain": forms.NumberInput(attrs={"min": 0, "max": 600}),
+            "check_in_every": forms.NumberInput(attrs={"min": 0, "max": 52}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["check_in_every"].required = False
         self.fields["practitioner"].queryset = practitioners()
         self.fields["practitioner"].label = "Practitioner responsible"
         chosen_protocols = self.instance.protocols.all() if self.instance.pk else []
@@ -108,6 +118,12 @@ class PlanForm(forms.ModelForm):
             self.fields[
                 "referrals"
             ].help_text = "The clinic's referral directory is empty; a clinic admin adds contacts."
+
+    def clean_check_in_every(self):
+        # Left empty (or not sent, as by a form from before the setting), the plan
+        # keeps what it has: 4 for a new plan.
+        every = self.cleaned_data.get("check_in_every")
+        return self.instance.check_in_every if every is None else every
 
     def clean_review_date(self):
         review = self.cleaned_data.get("review_date")

@@ -128,6 +128,7 @@ class Plan(models.Model):
     # A check-in is sent to the patient after every this many signed sessions (and at
     # the review date); 0 turns the automatic ones off.
     check_in_every = models.PositiveSmallIntegerField(
+        "sessions between check-ins",
         default=4,
         validators=[MaxValueValidator(52)],
         help_text="Send the patient a check-in after every this many sessions (0: never).",
@@ -184,6 +185,10 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=Q(target_pain__isnull=True) | Q(target_pain__lte=10),
                 name="plans_plan_target_pain_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(check_in_every__lte=52),
+                name="plans_plan_check_in_every_range",
             ),
             models.CheckConstraint(
                 condition=Q(cadence__in=[r.value for r in policy.RUNGS])

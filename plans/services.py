@@ -27,6 +27,7 @@ DETAIL_FIELDS = (
     "advice_notes",
     "referral_notes",
     "review_date",
+    "check_in_every",
 )
 DETAIL_M2M = ("protocols", "referrals")
 

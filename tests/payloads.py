@@ -232,6 +232,7 @@ def plan_form(practitioner, **changes) -> dict:
         "advice_notes": "Chin tucks twice a day.",
         "referral_notes": "",
         "review_date": iso(42),
+        "check_in_every": "4",
         **changes,
     }
 

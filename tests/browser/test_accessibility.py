@@ -24,6 +24,7 @@ from tests.factories import (
     ProtocolFactory,
     TreatmentSessionFactory,
     UserFactory,
+    make_check_in,
     make_plan,
     sign_history,
 )
@@ -31,17 +32,38 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+CHECK_IN_ANSWERS = {
+    "pain_now": 4,
+    "pain_worst": 6,
+    "psfs_score_1": 7,
+    "pain_medication_doses": 2,
+    "headache_days": 3,
+    "pgic": 2,
+}
+
+
 @pytest.fixture
 def clinic():
     """A small clinic: a patient under treatment with safety answers that raise
-    badges, a signed history, a draft, a booked visit, and a second patient due."""
+    badges, a signed history, an answered check-in, a draft, a booked visit, and a
+    second patient due."""
     desk = UserFactory(username="desk", role=roles.FRONT_DESK)
     needles = PractitionerProfileFactory(user__username="needles").user
     boss = UserFactory(username="boss", role=roles.CLINIC_ADMIN, is_staff=True)
     patient = PatientFactory(first_name="Mara", last_name="Quinn", created_by=desk)
-    IntakeFactory(patient=patient, pregnant="yes", anticoagulants="yes")
+    IntakeFactory(
+        patient=patient,
+        submitted=True,
+        pregnant="yes",
+        anticoagulants="yes",
+        pain_types=["migraine"],
+        submitted_at=timezone.now() - datetime.timedelta(days=30),
+    )
     make_plan(patient, user=needles)
     signed = sign_history(patient, user=needles, scores=[7, 5, 5])
+    # Answered since the last session: on the chart's check-in card, and on the
+    # progress page's key figures, chart and table.
+    make_check_in(patient, answers=CHECK_IN_ANSWERS)
     TreatmentSessionFactory(patient=patient, created_by=needles, points="GB20, LI4")
     AppointmentFactory(patient=patient, practitioner=needles)
     due = PatientFactory(first_name="Omar", last_name="Reyes", created_by=desk)
@@ -76,11 +98,21 @@ def _pages(role, patient, session):
             f"{chart}plan/",
             f"{chart}sessions/new/",
             f"/sessions/{session}/",
+            f"{chart}progress/",
+            f"{chart}progress/?range=all",
+            "/outcomes/",
             "/plans/due/",
             "/intakes/",
             "/protocols/",
         ],
-        "clinic_admin": ["/", "/audit/", f"/audit/?patient={patient}", "/accounts/two-factor/"],
+        "clinic_admin": [
+            "/",
+            f"{chart}progress/",
+            "/outcomes/",
+            "/audit/",
+            f"/audit/?patient={patient}",
+            "/accounts/two-factor/",
+        ],
     }
     return pages[role]
 
@@ -91,6 +123,11 @@ FORMS_WITH_ERRORS = [
     ("front_desk", "/patients/new/", "Register patient"),
     ("acupuncturist", "/patients/{patient}/sessions/new/", "Save and sign"),
     ("acupuncturist", "/protocols/new/", "Save protocol"),
+]
+# Filters read from the query string, wrong, so their messages are on the page.
+FILTERS_WITH_ERRORS = [
+    ("acupuncturist", "/outcomes/?date_from=2025-02-30&date_to=someday&pain_type=x"),
+    ("clinic_admin", "/outcomes/?date_from=2025-03-01&date_to=2025-01-01"),
 ]
 
 
@@ -118,6 +155,18 @@ def test_staff_pages_have_no_serious_violations(clinic, page_for, role, viewport
         page.get_by_role("button", name=button, exact=True).click()
         expect(page.locator(".invalid-feedback").first).to_be_visible()
         found += [(f"{path} with errors", v) for v in accessibility_violations(page)]
+    for filter_role, path in FILTERS_WITH_ERRORS:
+        if filter_role != role:
+            continue
+        page.goto(path)
+        expect(page.locator(".invalid-feedback").first).to_be_visible()
+        found += [(f"{path} with errors", v) for v in accessibility_violations(page)]
+    if role == "acupuncturist":
+        # The chart's check-in card showing a new link, once, after it is made.
+        page.goto(f"/patients/{clinic['patient']}/")
+        page.get_by_role("button", name="Make a check-in link", exact=True).click()
+        expect(page.get_by_label("Check-in link")).to_be_visible()
+        found += [("chart with a new check-in link", v) for v in accessibility_violations(page)]
     assert not found, _report(found)
 
 

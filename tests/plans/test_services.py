@@ -7,6 +7,7 @@ services decide on their own, from the database, whatever object the caller hold
 import datetime
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from intake.models import Patient
@@ -87,6 +88,30 @@ def test_an_ended_plan_refuses_new_details(ended, acupuncturist):
     stored = _stored(ended)
     assert stored.target_pain != 0
     assert not stored.events.filter(kind=PlanEvent.Kind.DETAILS).exists()
+
+
+# --- the plan's details ---------------------------------------------------------------
+
+
+def test_a_check_in_setting_beyond_52_is_refused_by_the_database_whatever_the_caller_passes(
+    plan, acupuncturist
+):
+    with pytest.raises(IntegrityError):
+        plan_update(plan=plan, data={"check_in_every": 53}, reason="Typo", user=acupuncturist)
+
+    stored = _stored(plan)
+    assert stored.check_in_every == 4
+    assert not stored.events.filter(kind=PlanEvent.Kind.DETAILS).exists()
+
+
+def test_a_new_check_in_setting_is_saved_with_who_changed_it_and_why(plan, acupuncturist):
+    plan_update(plan=plan, data={"check_in_every": 0}, reason="Patient asked", user=acupuncturist)
+
+    stored = _stored(plan)
+    assert (stored.check_in_every, stored.updated_by) == (0, acupuncturist)
+    [event] = stored.events.filter(kind=PlanEvent.Kind.DETAILS)
+    assert (event.numbers, event.reason) == ("changed: sessions between check-ins", "Patient asked")
+    assert event.created_by == acupuncturist
 
 
 @pytest.mark.parametrize(

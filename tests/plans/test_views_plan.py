@@ -15,6 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from audit.models import AuditEntry
 from plans import cadence
 from plans.models import Plan, PlanDecision, PlanEvent, PlanSession
 from plans.services import plan_close
@@ -145,6 +146,7 @@ def _plan_form(responsible, **changes) -> dict:
         "advice_notes": "Chin tucks twice a day.",
         "referral_notes": "",
         "review_date": (_today() + datetime.timedelta(weeks=6)).isoformat(),
+        "check_in_every": "4",
     }
     data.update(changes)
     return data
@@ -1352,6 +1354,154 @@ def test_a_longer_pain_history_moves_the_course_estimate_and_its_review_flag(
     )
 
     assert "review_due" in _fresh(plan).flags  # estimate 6 now
+
+
+# --- How often the plan asks for a check-in --------------------------------------------
+
+CHECK_IN_LABEL = "Ask for a check-in every N signed sessions (0: never)"
+CHECK_IN_RANGE = "Enter a whole number from 0 to 52."
+
+
+def _edit_form(plan: Plan, responsible, **changes) -> dict:
+    """The edit form as the browser sends it for this plan, with `changes`."""
+    return {
+        **_plan_form(
+            responsible,
+            months_with_pain=plan.months_with_pain,
+            target_pain="" if plan.target_pain is None else plan.target_pain,
+            functional_goals=plan.functional_goals,
+            pain_pattern=plan.pain_pattern,
+            advice=plan.advice,
+            advice_notes=plan.advice_notes,
+            review_date=plan.review_date.isoformat() if plan.review_date else "",
+            check_in_every=plan.check_in_every,
+        ),
+        "reason": "Agreed with the patient",
+        "version": str(plan.version),
+        **changes,
+    }
+
+
+def _field_error(response, name) -> str:
+    """The error text shown next to the field `name` (crispy's invalid-feedback)."""
+    page = response.content.decode()
+    match = re.search(rf'id="error_1_id_{name}"[^>]*>(.*?)</', page, re.S)
+    assert match, f"no error next to {name}"
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+def test_the_plan_forms_offer_the_check_in_setting_with_the_usual_four(
+    client, acupuncturist, world
+):
+    _login(client, acupuncturist)
+    Plan.objects.filter(pk=world["plan"].pk).update(check_in_every=6)
+
+    new = client.get(_new_plan_url(world["fresh"].code))
+    edit = client.get(_edit_url(world["plan"].code))
+
+    for response, value in ((new, "4"), (edit, "6")):
+        page = _html(response)
+        assert CHECK_IN_LABEL in page
+        field = re.search(r'<input[^>]*name="check_in_every"[^>]*>', page).group(0)
+        assert f'value="{value}"' in field
+        assert 'min="0"' in field and 'max="52"' in field
+
+
+def test_a_new_plan_asks_for_a_check_in_as_often_as_the_form_says(client, acupuncturist, world):
+    patient = world["fresh"]
+
+    response = _login(client, acupuncturist).post(
+        _new_plan_url(patient.code), _plan_form(acupuncturist, check_in_every="6"), follow=True
+    )
+
+    assert response.redirect_chain == [(_plan_url(patient.code), 302)]
+    assert patient.plans.get().check_in_every == 6
+    assert "Check-ins Every 6 signed sessions, and at the review date" in _text(response)
+
+
+def test_zero_turns_the_automatic_check_ins_off_and_the_plan_page_says_so(
+    client, acupuncturist, world
+):
+    plan = world["plan"]
+
+    response = _login(client, acupuncturist).post(
+        _edit_url(plan.code), _edit_form(plan, acupuncturist, check_in_every="0"), follow=True
+    )
+
+    assert "Plan saved." in _messages(response)
+    assert _fresh(plan).check_in_every == 0
+    assert "Check-ins None sent automatically" in _text(response)
+
+
+@pytest.mark.parametrize("value", ["53", "-1", "2.5", "every month", "99999999999"])
+def test_a_check_in_setting_outside_0_to_52_is_refused_next_to_the_field(
+    client, acupuncturist, world, value
+):
+    plan = world["plan"]
+    before = _snapshot(plan)
+    _login(client, acupuncturist)
+
+    edited = client.post(
+        _edit_url(plan.code), _edit_form(plan, acupuncturist, check_in_every=value)
+    )
+    started = client.post(
+        _new_plan_url(world["fresh"].code), _plan_form(acupuncturist, check_in_every=value)
+    )
+
+    for response in (edited, started):
+        assert response.status_code == 200
+        assert _field_error(response, "check_in_every") == CHECK_IN_RANGE
+    assert _snapshot(plan) == before
+    assert not world["fresh"].plans.exists()
+
+
+def test_a_check_in_setting_left_empty_or_not_sent_keeps_what_the_plan_has(
+    client, acupuncturist, world
+):
+    plan = world["plan"]
+    Plan.objects.filter(pk=plan.pk).update(check_in_every=6)
+    plan = _fresh(plan)
+    _login(client, acupuncturist)
+    without = _plan_form(acupuncturist)
+    del without["check_in_every"]
+
+    client.post(_new_plan_url(world["fresh"].code), without)
+    client.post(_edit_url(plan.code), _edit_form(plan, acupuncturist, check_in_every=""))
+
+    assert world["fresh"].plans.get().check_in_every == 4
+    assert _fresh(plan).check_in_every == 6
+    assert not _fresh(plan).events.filter(kind=PlanEvent.Kind.DETAILS).exists()
+
+
+def test_a_change_to_the_check_in_setting_is_kept_in_the_history_with_who_and_why(
+    client, acupuncturist, world
+):
+    plan = world["plan"]
+    since = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    response = _login(client, acupuncturist).post(
+        _edit_url(plan.code),
+        _edit_form(plan, acupuncturist, check_in_every="8", reason="Fewer forms, she asked"),
+        follow=True,
+    )
+
+    edited = _fresh(plan)
+    assert (edited.check_in_every, edited.updated_by) == (8, acupuncturist)
+    [event] = edited.events.filter(kind=PlanEvent.Kind.DETAILS)
+    assert event.numbers == "changed: sessions between check-ins"
+    assert (event.reason, event.created_by) == ("Fewer forms, she asked", acupuncturist)
+    assert timezone.now() - event.created_at < datetime.timedelta(minutes=1)
+    [entry] = AuditEntry.objects.filter(
+        id__gt=since,
+        event=AuditEntry.Event.UPDATE,
+        content_type__model="plan",
+        object_pk=str(plan.pk),
+    )
+    assert [str(v) for v in entry.changes["check_in_every"]] == ["4", "8"]
+    assert entry.actor == acupuncturist
+    text = _text(response)
+    assert "changed: sessions between check-ins" in text
+    assert "Reason: Fewer forms, she asked" in text
 
 
 # --- Queries --------------------------------------------------------------------------------
