@@ -189,8 +189,9 @@ def checkin_submit(check_in: CheckIn, answers: dict) -> CheckIn:
     a double click) is refused with CheckInClosed, as is an expired or stopped
     check-in. Answers out of range, missing or not asked raise InvalidAnswers."""
     # Two submissions at once: the second waits for the first and then finds it closed.
-    locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
-    if not locked.is_open:
+    locked = CheckIn.objects.select_for_update().select_related("patient").get(pk=check_in.pk)
+    # A chart archived after the link was made takes no more answers.
+    if not locked.is_open or locked.patient.is_archived:
         raise CheckInClosed
     for field, value in _check_answers(locked, answers).items():
         setattr(locked, field, value)
@@ -231,8 +232,12 @@ def make_message_link(message: Message) -> str | None:
     """The link for a check-in message, minted as the worker sends it; None when the
     check-in was answered, stopped or has expired (the message is not sent)."""
     code = message.dedupe_key.removeprefix("check_in:")
-    check_in = CheckIn.objects.filter(code=code, patient_id=message.patient_id).first()
-    if check_in is None or not check_in.is_open:
+    check_in = (
+        CheckIn.objects.filter(code=code, patient_id=message.patient_id)
+        .select_related("patient")
+        .first()
+    )
+    if check_in is None or not check_in.is_open or check_in.patient.is_archived:
         return None
     token = checkin_link(check_in)
     return settings.SITE_URL.rstrip("/") + checkin_path(token)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -46,11 +47,14 @@ def checkin_create_view(request, code):
     once. Either replaces an open check-in."""
     patient = get_patient_for(request.user, code)
     try:
-        check_in = checkin_create(patient, by=request.user, reason=CheckIn.Reason.ON_DEMAND)
-        if request.POST.get("send"):
-            queued = checkin_send(check_in)
-        else:
-            token = checkin_link(check_in)
+        # One transaction: the open check-in it replaces is not stopped unless the new
+        # one is made and its message queued (or its link minted).
+        with transaction.atomic():
+            check_in = checkin_create(patient, by=request.user, reason=CheckIn.Reason.ON_DEMAND)
+            if request.POST.get("send"):
+                queued = checkin_send(check_in)
+            else:
+                token = checkin_link(check_in)
     except CheckInRefused as refusal:
         messages.error(request, str(refusal))
         return _back_to_chart(patient)

@@ -34,3 +34,21 @@ def check_sms_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_site_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Links in messages (check-ins) are built from SITE_URL by the worker, which has
+    no request to read the address from: in production it must be set, over HTTPS."""
+    if settings.DEBUG:
+        return []
+    url = settings.SITE_URL
+    if not url.startswith("https://") or "127.0.0.1" in url or "localhost" in url:
+        return [
+            checks.Warning(
+                f"SITE_URL is {url!r}: set it to the https:// address patients reach, or "
+                "check-in links in messages will not work for them.",
+                id="messaging.W002",
+            )
+        ]
+    return []

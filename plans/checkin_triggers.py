@@ -37,10 +37,15 @@ def check_in_after_session(*, session: TreatmentSession, plan: Plan | None) -> C
     return _ask(plan.patient, CheckIn.Reason.SESSIONS)
 
 
+# A review date further back than this asks for nothing: a plan whose review went by
+# unnoticed (or a first run after upgrading) must not send a burst of check-ins.
+REVIEW_DATE_REACH = datetime.timedelta(days=7)
+
+
 def review_date_check_ins(today: datetime.date) -> int:
-    """A check-in for each active plan whose review date is today or past and whose
-    patient has had no check-in made, or answered, since that date. Idempotent: run
-    again, it finds the one it made. Returns how many were made."""
+    """A check-in for each active plan whose review date is today or in the week before
+    and whose patient has had no check-in made, or answered, since that date.
+    Idempotent: run again, it finds the one it made. Returns how many were made."""
     since_review = CheckIn.objects.filter(patient=OuterRef("patient")).filter(
         Q(created_at__date__gte=OuterRef("review_date"))
         | Q(submitted_at__date__gte=OuterRef("review_date"))
@@ -49,6 +54,7 @@ def review_date_check_ins(today: datetime.date) -> int:
         Plan.objects.active()
         .filter(
             review_date__lte=today,
+            review_date__gte=today - REVIEW_DATE_REACH,
             check_in_every__gt=0,
             patient__status=Patient.Status.ACTIVE,
         )

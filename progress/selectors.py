@@ -272,19 +272,25 @@ def _latest(rows, field: str):
 
 
 def _baseline_intake(intakes: list[Intake], first: datetime.date | None) -> Intake | None:
-    """The intake "then" refers to: the last submitted by the first session's day, or
-    the first submitted when every intake came later."""
+    """The intake "then" refers to: the last submitted by the first session's day (the
+    latest, before any session). None when every intake came after treatment began."""
     if not intakes:
         return None
-    if first is not None:
-        before = [i for i in intakes if _local_day(i.submitted_at) <= first]
-        if before:
-            return before[-1]
-        return intakes[0]
-    return intakes[-1]
+    if first is None:
+        return intakes[-1]
+    before = [i for i in intakes if _local_day(i.submitted_at) <= first]
+    return before[-1] if before else None
+
+
+def _same_activity(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _psfs(intake: Intake | None, check_ins: list[CheckIn]) -> Psfs:
+    """Each activity of the intake against the latest check-in's rating of the same
+    activity (matched by the patient's words, not by slot: a later intake may name other
+    activities). The means are taken over the activities rated both times, so they compare
+    like with like; without a check-in, "then" is the intake's own mean."""
     latest = next(
         (
             c
@@ -293,27 +299,47 @@ def _psfs(intake: Intake | None, check_ins: list[CheckIn]) -> Psfs:
         ),
         None,
     )
+    rated_now = []
+    if latest is not None:
+        for n in (1, 2, 3):
+            activity = getattr(latest, f"psfs_activity_{n}")
+            if activity:
+                rated_now.append((activity, getattr(latest, f"psfs_score_{n}")))
     items = []
+    matched = set()
     for n in (1, 2, 3):
-        activity = (getattr(intake, f"psfs_activity_{n}") if intake else "") or (
-            getattr(latest, f"psfs_activity_{n}") if latest else ""
-        )
+        activity = getattr(intake, f"psfs_activity_{n}") if intake else ""
         if not activity:
             continue
-        then = getattr(intake, f"psfs_score_{n}") if intake else None
-        now = getattr(latest, f"psfs_score_{n}") if latest else None
+        then = getattr(intake, f"psfs_score_{n}")
+        now = None
+        for index, (words, score) in enumerate(rated_now):
+            if index not in matched and _same_activity(words, activity):
+                matched.add(index)
+                now = score
+                break
         if then is None and now is None:
             continue
         items.append(PsfsItem(activity, then, now))
+    items += [
+        PsfsItem(words, None, score)
+        for index, (words, score) in enumerate(rated_now)
+        if index not in matched and score is not None
+    ]
 
     def mean(scores):
         scores = [s for s in scores if s is not None]
         return Fraction(sum(scores), len(scores)) if scores else None
 
+    if latest is None:
+        then_mean, now_mean = mean(i.then for i in items), None
+    else:
+        pairs = [i for i in items if i.then is not None and i.now is not None]
+        then_mean, now_mean = mean(i.then for i in pairs), mean(i.now for i in pairs)
     return Psfs(
         items=tuple(items),
-        then_mean=mean(i.then for i in items),
-        now_mean=mean(i.now for i in items),
+        then_mean=then_mean,
+        now_mean=now_mean,
         then_date=_local_day(intake.submitted_at) if intake else None,
         now_date=_local_day(latest.submitted_at) if latest else None,
     )
@@ -392,16 +418,21 @@ def patient_progress(patient: Patient, *, today: datetime.date | None = None) ->
     intake = _baseline_intake(intakes, signed[0].date if signed else None)
     intake_day = _local_day(intake.submitted_at) if intake else None
 
-    def then(field: str) -> Reading | None:
+    def then(field: str, row_field: str) -> Reading | None:
+        """The intake's answer before treatment, else the first session's (as the
+        outcomes count it)."""
         value = getattr(intake, field) if intake else None
-        return Reading(value, intake_day, "intake") if value is not None else None
+        if value is not None:
+            return Reading(value, intake_day, "intake")
+        first = next((r for r in rows if getattr(r, row_field) is not None), None)
+        return Reading(getattr(first, row_field), first.date, "session") if first else None
 
     doses = ThenNow(
-        then("pain_medication_doses"),
+        then("pain_medication_doses", "doses"),
         _newest(_latest(rows, "doses"), _latest(check_in_rows, "doses")),
     )
     headaches = ThenNow(
-        then("headache_days"),
+        then("headache_days", "headache_days"),
         _newest(_latest(rows, "headache_days"), _latest(check_in_rows, "headache_days")),
     )
     pgic = next(

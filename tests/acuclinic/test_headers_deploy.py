@@ -474,6 +474,7 @@ def _production_env(tmp_path, **overrides) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="clinic.example.org",
         DJANGO_BEHIND_HTTPS_PROXY="1",
+        SITE_URL="https://clinic.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
     )
     env.update(overrides)
@@ -508,6 +509,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         ({"DJANGO_SECURE_SSL_REDIRECT": "0"}, "security.W008"),
         ({"DJANGO_SECURE_COOKIES": "0"}, "security.W012"),
         ({"DJANGO_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"SITE_URL": "http://127.0.0.1:8000"}, "messaging.W002"),
     ],
 )
 def test_check_deploy_warns_about_a_weakened_production_setting(tmp_path, weakened, warning):

@@ -16,7 +16,9 @@ from checkins.services import (
     checkin_for_token,
     checkin_link,
     checkin_revoke,
+    checkin_send,
     checkin_submit,
+    make_message_link,
 )
 from intake.services import patient_archive
 from tests.factories import IntakeFactory, PatientFactory, make_check_in
@@ -100,6 +102,20 @@ def test_an_archived_chart_gets_no_check_in(front_desk, migraine):
     with pytest.raises(CheckInRefused, match="archived"):
         checkin_create(migraine, by=front_desk, reason=ON_DEMAND)
     assert CheckIn.objects.count() == 0
+
+
+def test_a_link_made_before_the_chart_was_archived_takes_no_answers_and_sends_nothing(
+    front_desk, migraine
+):
+    check_in = checkin_create(migraine, by=front_desk, reason=ON_DEMAND)
+    message = checkin_send_for_test(check_in)
+    patient_archive(patient=migraine, reason="Moved away", archived_by=front_desk)
+
+    with pytest.raises(CheckInClosed):
+        checkin_submit(check_in, ANSWERS)
+    assert make_message_link(message) is None
+    check_in.refresh_from_db()
+    assert check_in.submitted_at is None
 
 
 def test_a_check_in_asked_for_by_staff_replaces_the_open_one(front_desk, migraine):
@@ -333,3 +349,14 @@ def test_two_submissions_at_once_keep_one_set_of_answers(front_desk):
     kept = next(outcome for outcome in outcomes if isinstance(outcome, CheckIn))
     check_in.refresh_from_db()
     assert check_in.pain_now == kept.pain_now
+
+
+def checkin_send_for_test(check_in):
+    """The queued message of a check-in (the patient takes email)."""
+    patient = check_in.patient
+    patient.reminder_channel = "email"
+    patient.email = "pat@example.com"
+    patient.save()
+    queued = checkin_send(check_in)
+    assert queued.message is not None
+    return queued.message

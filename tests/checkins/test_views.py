@@ -167,5 +167,5 @@ def test_the_chart_card_says_when_an_open_check_in_expires(desk_client, patient_
 
     page = chart(desk_client, patient_treated).content.decode()
 
-    assert "sent by the plan" in page
+    assert "made by the plan" in page
     assert f"works until {check_in.expires_at:%-d %b %Y}" in page

@@ -111,6 +111,16 @@ def test_the_review_date_asks_once(patient, acupuncturist):
     assert Message.objects.filter(kind="check_in").count() == 1
 
 
+def test_a_review_date_more_than_a_week_gone_asks_for_nothing(patient, acupuncturist):
+    plan = plan_every(patient, acupuncturist, 4)
+    today = timezone.localdate()
+    Plan.objects.filter(pk=plan.pk).update(review_date=today - datetime.timedelta(days=8))
+    assert review_date_check_ins(today) == 0
+
+    Plan.objects.filter(pk=plan.pk).update(review_date=today - datetime.timedelta(days=7))
+    assert review_date_check_ins(today) == 1
+
+
 def test_the_review_date_waits_while_another_check_in_is_open(patient, acupuncturist):
     plan = make_plan(patient, user=acupuncturist)
     earlier = timezone.localdate() - datetime.timedelta(days=2)

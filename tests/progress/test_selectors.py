@@ -226,6 +226,34 @@ def test_the_psfs_is_compared_activity_by_activity_in_the_patients_words(patient
     assert psfs.important
 
 
+def test_activities_of_a_later_intake_are_not_compared_with_the_first_intakes(
+    patient, acupuncturist
+):
+    intake_for(patient, day=days_ago(40), psfs_activity_1="Driving", psfs_score_1=2)
+    make_plan(patient, user=acupuncturist)
+    sign_history(patient, user=acupuncturist, scores=[6, 5], start=days_ago(30))
+    # A second intake names another activity; the check-in copies it.
+    intake_for(patient, day=days_ago(10), psfs_activity_1="Gardening", psfs_score_1=3)
+    CheckIn.objects.create(
+        patient=patient,
+        reason=CheckIn.Reason.ON_DEMAND,
+        expires_at=moment(days_ago(3)) + CheckIn.VALID_FOR,
+        created_at=moment(days_ago(3), 8),
+        submitted_at=moment(days_ago(3)),
+        psfs_activity_1="  gardening ",
+        psfs_score_1=9,
+    )
+
+    psfs = patient_progress(patient).psfs
+
+    assert [(i.activity, i.then, i.now) for i in psfs.items] == [
+        ("Driving", 2, None),
+        ("  gardening ", None, 9),
+    ]
+    assert (psfs.then_mean, psfs.now_mean, psfs.change) == (None, None, None)
+    assert not psfs.important
+
+
 def test_a_psfs_rise_below_2_points_is_not_important(patient, acupuncturist):
     history(patient, acupuncturist, [6])  # the intake rates driving 4
     check_in(patient, day=days_ago(1), psfs_score_1=5)

@@ -500,8 +500,9 @@ def test_chart_query_count_does_not_grow_with_sessions(client, acupuncturist, pa
     # medications, 11 the sessions' count for the pager, 12 the page of sessions with
     # their practitioners, 13 their points with the WHO points, 14 their adverse events,
     # 15 the active plan, 16 the next appointment, 17 the recent appointments,
-    # 18 the open check-in, 19 the last answered check-in, 20 the audit entry for the read.
-    assert many == 20
+    # 18 the open check-in, 19 the last answered check-in, 20 the sparkline's sessions,
+    # 21 the audit entry for the read.
+    assert many == 21
 
 
 def test_session_page_query_count_does_not_grow_with_what_the_note_holds(
