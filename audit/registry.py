@@ -34,7 +34,8 @@ TRACKED = {
         "m2m_fields": {"groups", "user_permissions"},
     },
     "acuclinic.PractitionerProfile": {},
-    "intake.Patient": {},
+    # search_name is derived from the names, which are recorded themselves.
+    "intake.Patient": {"exclude_fields": ["search_name"]},
     "intake.Intake": {},
     "intake.IntakeInvitation": {"exclude_fields": ["token_hash"]},
     "checkins.CheckIn": {"exclude_fields": ["token_hash"]},

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.ranges import in_range
 from intake.phone import format_phone, phone_search_term
+from intake.search import normalise, patient_search_name
 from intake.vocabulary import (
     HEADACHE_TYPES,
     Answer,
@@ -22,6 +23,9 @@ from intake.vocabulary import (
 
 _PHONE_LIKE = re.compile(r"^[\d\s().+-]+$")
 
+# The names Patient.search_name is made of.
+NAME_FIELDS = frozenset({"first_name", "last_name", "preferred_name"})
+
 
 class PatientQuerySet(models.QuerySet):
     def active(self):
@@ -31,7 +35,13 @@ class PatientQuerySet(models.QuerySet):
         return self.filter(status=Patient.Status.ARCHIVED)
 
     def search(self, query: str):
-        """Match a typed name, date of birth (YYYY-MM-DD), phone number or email."""
+        """Match a typed name, date of birth (YYYY-MM-DD), phone number or email.
+
+        Names are matched without accents, case or punctuation (intake.search), every
+        typed word somewhere in the first, last or preferred name: "garcia tomas"
+        finds "Tomás García". On PostgreSQL a trigram index serves these substring
+        matches (migration 0008).
+        """
         query = " ".join(query.split())
         if not query:
             return self
@@ -49,14 +59,11 @@ class PatientQuerySet(models.QuerySet):
             # A partial number: phones are stored as +<digits>, so digits match
             # as a substring once a national trunk 0 is dropped.
             return self.filter(phone__contains=digits.lstrip("0") or digits)
-        matches = self
-        for word in query.split(" "):
-            matches = matches.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-            )
-        return matches
+        words = normalise(query).split()
+        if not words:
+            # Only punctuation: nothing a name could match.
+            return self.none()
+        return self.filter(*(Q(search_name__contains=word) for word in words))
 
     def possible_duplicates(self, *, first_name: str, last_name: str, date_of_birth):
         """Charts that may be the same person: same names (any case) and date of birth."""
@@ -120,6 +127,9 @@ class Patient(models.Model):
     preferred_name = models.CharField(
         max_length=100, blank=True, help_text="What the patient likes to be called."
     )
+    # The names as search compares them (intake.search.patient_search_name): derived,
+    # set by save(); writers that skip save() (bulk_create) must fill it themselves.
+    search_name = models.TextField(editable=False, default="")
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices)
     email = models.EmailField(blank=True)
@@ -189,6 +199,9 @@ class Patient(models.Model):
             models.Index(fields=["date_of_birth"], name="intake_patient_dob"),
             # Search by a whole phone number (stored in E.164).
             models.Index(fields=["phone"], name="intake_patient_phone"),
+            # Search by part of a name, a phone number or an email (substring
+            # matches): trigram indexes on PostgreSQL only, made by migration 0008
+            # outside the model's state, since SQLite has no GIN index.
         ]
         constraints = [
             models.CheckConstraint(
@@ -214,6 +227,15 @@ class Patient(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        # Keeping a derived column in step with the names, not a rule: every save of
+        # a chart (services, admin, factories) leaves search_name right.
+        self.search_name = patient_search_name(self.first_name, self.last_name, self.preferred_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not NAME_FIELDS.isdisjoint(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
