@@ -1,7 +1,9 @@
 """Reads the session pages need, each in a fixed number of queries."""
 
+import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -117,6 +119,18 @@ def point_reference() -> list[list[str]]:
         [code, pinyin, point_codes.MERIDIAN_NAMES[meridian]]
         for code, pinyin, meridian in Point.objects.values_list("code", "pinyin", "meridian")
     ]
+
+
+# The point list as a static file (write_point_list): the completion fetches it once
+# and the browser keeps it, under a name that changes with its content.
+POINT_LIST_STATIC = "sessions/points.json"
+POINT_LIST_FILE = Path(__file__).resolve().parent / "static" / POINT_LIST_STATIC
+
+
+def point_list_json() -> str:
+    """point_reference() as the static file holds it: one point a line."""
+    rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in point_reference())
+    return f"[\n{rows}\n]\n"
 
 
 def chart_sessions(patient: Patient, intake: Intake | None, page_number) -> dict:

@@ -286,7 +286,6 @@ def _render_session_form(request, *, patient, session, form, formset, context, p
             "findings": form.findings,
             "needs_acknowledgement": bool(form.to_acknowledge())
             or "safety_acknowledged" in form.errors,
-            "point_reference": point_reference(),
         },
     )
 
@@ -487,5 +486,14 @@ def _protocol_form(request, *, protocol: Protocol | None):
     return render(
         request,
         "sessions/protocol_form.html",
-        {"form": form, "protocol": protocol, "point_reference": point_reference()},
+        {"form": form, "protocol": protocol},
     )
+
+
+@require_safe
+@login_required
+@permission_required("treatment_sessions.view_protocol", raise_exception=True)
+def point_list(request):
+    """The WHO points by code and name: the reference the session and protocol forms
+    link to (the completion fetches the same list as a static file)."""
+    return render(request, "sessions/point_list.html", {"points": point_reference()})

@@ -300,7 +300,7 @@ def _policy(header: str) -> dict[str, list[str]]:
 
 
 # Scripts of these types are data, never run, so the policy does not apply to them
-# (Django's json_script writes the session form's point list so).
+# (what Django's json_script writes).
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "srcset", "poster", "data", "xlink:href"}
 

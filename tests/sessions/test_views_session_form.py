@@ -3,7 +3,6 @@ acupuncturist uses it: pre-filling from the last visit, validation next to each 
 adverse events, protocols, the point completion data, and the protocol pages."""
 
 import datetime
-import json
 import re
 from html.parser import HTMLParser
 
@@ -564,21 +563,29 @@ def test_an_inactive_protocol_is_not_offered_and_cannot_be_applied(practitioner_
 # --- Point completion data -------------------------------------------------------------
 
 
-def test_the_form_carries_every_who_point_for_completion_and_lists_them_without_javascript(
+def test_the_form_points_the_completion_at_the_static_point_list_instead_of_carrying_it(
     practitioner_client, patient
 ):
     html = practitioner_client.get(_new_url(patient)).content.decode()
 
-    data = re.search(
-        r'<script id="point-reference" type="application/json">(.*?)</script>', html, re.S
-    )
-    reference = json.loads(data.group(1))
-    assert len(reference) == 361
-    assert ["GB20", "Fengchi", "Gallbladder"] in reference
+    assert 'id="point-reference"' not in html
+    assert "Fengchi" not in html
+    assert len(html) < 32_000  # it was 43 KB with the list inside
+    wrapper = re.search(r'<div class="point-completion" data-point-list="([^"]+)"', html)
+    assert wrapper.group(1) == "/static/sessions/points.json"
     assert re.search(r'<input type="text" name="points"[^>]*data-point-completion', html)
-    details = re.search(r"<details.*?</details>", html, re.S).group(0)
-    assert "GB20 Fengchi" in _text(details)
-    assert "CV24 Chengjiang" in _text(details)
+    # Without JavaScript: a plain text field, and the list a click away.
+    assert '<a href="/points/" target="_blank" rel="noopener">WHO point codes and names</a>' in html
+
+
+def test_the_point_list_page_names_every_who_point_by_meridian(practitioner_client):
+    html = practitioner_client.get("/points/").content.decode()
+
+    text = _text(html)
+    assert "The 361 points" in text
+    assert "Gallbladder GB1 Tongziliao" in text
+    assert "GB20 Fengchi" in text
+    assert "CV24 Chengjiang" in text
 
 
 # --- Protocol pages --------------------------------------------------------------------

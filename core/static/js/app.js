@@ -49,9 +49,10 @@ document.addEventListener("click", (event) => {
 });
 
 // Point completion. A text input marked data-point-completion offers the WHO points
-// whose code or name matches what is being typed after the last comma; the data
-// comes from the page (<script id="point-reference" type="application/json">).
-// Without JavaScript the field still takes typed codes, and the page lists them.
+// whose code or name matches what is being typed after the last comma; the data is
+// the static file named by the data-point-list around it (sessions/points.json,
+// fetched once and kept by the browser: its name changes with its content).
+// Without JavaScript the field still takes typed codes, and the form links to the list.
 const MERIDIAN_ALIASES = {
   UB: "BL", TW: "TE", SJ: "TE", TB: "TE", DU: "GV", REN: "CV", RN: "CV",
   LV: "LR", LIV: "LR", P: "PC", H: "HT", K: "KI", KID: "KI",
@@ -82,7 +83,8 @@ function pointMatches(points, query) {
   return found.slice(0, MAX_SUGGESTIONS);
 }
 
-function setUpPointCompletion(input, points) {
+function setUpPointCompletion(input, pointList) {
+  let points = [];
   const list = document.createElement("ul");
   list.id = `${input.id}-suggestions`;
   list.className = "list-group point-suggestions shadow-sm";
@@ -162,7 +164,19 @@ function setUpPointCompletion(input, points) {
     highlight(matches.length ? 0 : -1);
   };
 
-  input.addEventListener("input", update);
+  // What was typed before the list arrived is matched once it does.
+  let loaded = false;
+  let typedEarly = false;
+  pointList.then((list) => {
+    points = list;
+    loaded = true;
+    if (typedEarly && document.activeElement === input) update();
+  });
+
+  input.addEventListener("input", () => {
+    typedEarly ||= !loaded;
+    update();
+  });
   input.addEventListener("blur", close);
   input.addEventListener("keydown", (event) => {
     if (list.hidden) return;
@@ -179,11 +193,19 @@ function setUpPointCompletion(input, points) {
   });
 }
 
+const pointLists = {};
+
+function fetchPointList(url) {
+  // An unreachable list leaves the field as a plain text field.
+  pointLists[url] ??= fetch(url, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : []))
+    .catch(() => []);
+  return pointLists[url];
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  const data = document.getElementById("point-reference");
-  if (!data) return;
-  const points = JSON.parse(data.textContent);
   document.querySelectorAll("input[data-point-completion]").forEach((input) => {
-    setUpPointCompletion(input, points);
+    const url = input.closest("[data-point-list]")?.dataset.pointList;
+    if (url) setUpPointCompletion(input, fetchPointList(url));
   });
 });
