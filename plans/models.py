@@ -165,8 +165,21 @@ class Plan(models.Model):
 
     class Meta:
         indexes = [
-            # The due worklist: active plans by next visit due.
-            models.Index(fields=["status", "next_due"], name="plans_plan_status_next_due"),
+            # The due worklist and its counts on every dashboard (plans.selectors
+            # .due_worklist, worklist_counts), and the recalls: active plans by next
+            # visit due. Active plans only, a small share of all plans; with the
+            # patient in the key, the counts read the index alone.
+            models.Index(
+                fields=["next_due", "patient"],
+                condition=Q(status="active"),
+                name="plans_plan_active_due",
+            ),
+            # The same for one practitioner's worklist (its filter).
+            models.Index(
+                fields=["practitioner", "next_due", "patient"],
+                condition=Q(status="active"),
+                name="plans_plan_practitioner_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

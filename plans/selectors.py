@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 
 from intake.models import Intake, Patient
@@ -14,6 +14,8 @@ from scheduling.selectors import CHART_APPOINTMENTS_SHOWN, next_appointment, rec
 from sessions.models import Protocol, TreatmentSession
 
 WORKLIST_DAYS_AHEAD = 7
+# What plan_visits reads of each session (cadence.Visit, the baseline, the timeline).
+VISIT_FIELDS = ("code", "patient", "date", "pain_before", "pain_after", "signed_at", "status")
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,13 @@ class Baseline:
 
 
 def plan_visits(plan: Plan) -> list[TreatmentSession]:
-    """The plan's signed sessions in date order (same date: in the order signed)."""
+    """The plan's signed sessions in date order (same date: in the order signed), with
+    only what the replay, the baseline and the plan's chart read: a plan's history
+    can be hundreds of notes, each one long, and every signing replays it."""
     return list(
-        TreatmentSession.objects.filter(
-            plan_link__plan=plan, status=TreatmentSession.Status.SIGNED
-        ).order_by("date", "signed_at", "pk")
+        TreatmentSession.objects.filter(plan_link__plan=plan, status=TreatmentSession.Status.SIGNED)
+        .only(*VISIT_FIELDS)
+        .order_by("date", "signed_at", "pk")
     )
 
 
@@ -134,24 +138,36 @@ def plan_referrals(plan: Plan) -> list[ReferralContact]:
     return list(plan.referrals.all())
 
 
+def patients_booked_ahead(now: datetime.datetime):
+    """The patients with a booked appointment still ahead, as one set. Asked as
+    `patient_id IN (this)`, the database reads it once per query (PostgreSQL hashes
+    it), where a correlated EXISTS looked up every plan's patient in turn: with
+    thousands of plans due, that was most of the dashboard's time."""
+    return Appointment.objects.filter(status=Appointment.Status.BOOKED, starts_at__gte=now).values(
+        "patient_id"
+    )
+
+
 def due_worklist(
     *, today: datetime.date, practitioner_id: int | None = None, booked: bool | None = None
 ):
     """Active plans due within WORKLIST_DAYS_AHEAD days or overdue, most overdue first;
     with `booked`, only those with (True) or without (False) a booking ahead.
 
-    Each plan carries `has_booking` (a booked appointment still ahead) and
-    `upcoming` (those appointments, soonest first) for the template.
+    Each plan carries `upcoming` (its patient's booked appointments still ahead,
+    soonest first) for the template; `has_booking` (whether there is one) is there
+    to filter and count by (worklist_counts), not read back.
     """
     now = timezone.now()
     plans = Plan.objects.due_by(today + datetime.timedelta(days=WORKLIST_DAYS_AHEAD))
     if practitioner_id is not None:
         plans = plans.filter(practitioner_id=practitioner_id)
-    booking_ahead = Appointment.objects.filter(
-        patient=OuterRef("patient"), status=Appointment.Status.BOOKED, starts_at__gte=now
-    )
     plans = (
-        plans.annotate(has_booking=Exists(booking_ahead))
+        plans.alias(
+            has_booking=ExpressionWrapper(
+                Q(patient_id__in=patients_booked_ahead(now)), output_field=BooleanField()
+            )
+        )
         .select_related("patient", "practitioner")
         .prefetch_related(
             Prefetch(
@@ -168,10 +184,14 @@ def due_worklist(
 
 
 def worklist_counts(plans) -> dict:
-    return plans.aggregate(
-        to_book=Count("pk", filter=Q(has_booking=False)),
-        booked=Count("pk", filter=Q(has_booking=True)),
+    """How many of the worklist's plans are to book and how many are booked, in one
+    query: the plans due and, of those, the booked ones. Counting the patient (in
+    the index's key, never null) rather than the id lets PostgreSQL read the index
+    alone (plans.models.Plan's indexes)."""
+    counts = plans.aggregate(
+        due=Count("patient"), booked=Count("patient", filter=Q(has_booking=True))
     )
+    return {"to_book": counts["due"] - counts["booked"], "booked": counts["booked"]}
 
 
 def chart_plan(patient: Patient) -> dict:

@@ -51,6 +51,8 @@ from plans.timeline import timeline
 from scheduling.selectors import next_appointment
 
 CLINICAL = "intake.view_clinical_record"
+# Steps and events the plan page lists before "Show all".
+RECENT_SHOWN = 20
 
 
 def _get_plan_for(user, code) -> Plan:
@@ -81,14 +83,21 @@ def _plan_page(request, patient: Patient, plan: Plan | None, *, forms=None, stat
     if clinical and plan is not None:
         visits = plan_visits(plan)
         outcome = plan_outcome(plan, visits)
+        # A long plan shows its newest steps and events, and all of them on request
+        # (?all=1): the page's cost then stays about that of a short plan.
+        show_all = request.GET.get("all") == "1"
+        steps = outcome.steps[::-1]
+        events = list(plan_history(plan) if show_all else plan_history(plan)[: RECENT_SHOWN + 1])
         context.update(
             outcome=outcome,
-            steps=list(reversed(outcome.steps)),
+            steps=steps if show_all else steps[:RECENT_SHOWN],
+            steps_total=len(steps),
+            more_events=len(events) > RECENT_SHOWN and not show_all,
             last_change=outcome.last_change,
             flags=[message for _code, message in outcome.flags],
             chart=timeline(outcome, visits),
             progress_url=reverse("progress:progress", kwargs={"code": patient.code}),
-            events=plan_history(plan),
+            events=events if show_all else events[:RECENT_SHOWN],
             protocols=plan_protocols(plan),
             referrals=plan_referrals(plan),
         )
@@ -311,7 +320,10 @@ def due_list(request):
     plans = due_worklist(
         today=today, practitioner_id=practitioner_id, booked=_WORKLIST_TABS.get(show)
     )
-    page = Paginator(plans, settings.PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(plans, settings.PLANS_PER_PAGE)
+    # The tab's plans are counted already: the pager needs no count of its own.
+    paginator.count = counts.get(show, counts["to_book"] + counts["booked"])
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "plans/due_list.html",

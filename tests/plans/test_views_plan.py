@@ -1544,6 +1544,67 @@ def test_the_plan_page_runs_the_same_queries_for_a_short_and_a_long_history(clie
     assert queries[0] == PLAN_PAGE_QUERIES
 
 
+def _step_rows(response) -> int:
+    return len(re.findall(r"<tr data-step-rule=", response.content.decode()))
+
+
+def test_a_long_plan_shows_its_newest_steps_with_a_link_to_all_of_them(client, acupuncturist):
+    short = _patient_with_history(acupuncturist, 10)
+    long = _patient_with_history(acupuncturist, 60)
+    practitioner = _login(client, acupuncturist)
+
+    queries = [_queries(practitioner, _plan_url(p.code)) for p in (short, long)]
+    assert queries == [PLAN_PAGE_QUERIES, PLAN_PAGE_QUERIES]
+    assert _queries(practitioner, _plan_url(long.code) + "?all=1") == PLAN_PAGE_QUERIES
+
+    page = practitioner.get(_plan_url(long.code))
+    assert _step_rows(page) == 20
+    assert "The newest 20 of 60 steps." in _text(page)
+    assert 'href="?all=1#history-heading">Show all 60</a>' in page.content.decode()
+
+    everything = practitioner.get(_plan_url(long.code), {"all": "1"})
+    assert _step_rows(everything) == 60  # a step per session, no decisions
+    assert "Show all" not in _text(everything)
+
+    short_page = practitioner.get(_plan_url(short.code))
+    assert _step_rows(short_page) == 10
+    assert "Show all" not in _text(short_page)
+
+
+def _html(response) -> str:
+    return response.content.decode()
+
+
+def _event_items(response) -> int:
+    return len(re.findall(r"<li [^>]*data-event-kind=", response.content.decode()))
+
+
+def test_a_long_plan_history_shows_its_newest_events_with_a_link_to_all_of_them(
+    client, acupuncturist
+):
+    patient = _patient_with_history(acupuncturist, 3)
+    plan = Plan.objects.get(patient=patient)
+    for number in range(25):
+        PlanEvent.objects.create(
+            plan=plan,
+            kind=PlanEvent.Kind.DETAILS,
+            reason=f"Edit {number}",
+            created_by=acupuncturist,
+        )
+    total = plan.events.count()
+    practitioner = _login(client, acupuncturist)
+
+    page = practitioner.get(_plan_url(patient.code))
+    assert _event_items(page) == 20
+    assert "Reason: Edit 24" in _text(page)  # the newest first
+    assert "Reason: Edit 0" not in _text(page)
+    assert 'href="?all=1#events-heading">Show the whole plan history</a>' in _html(page)
+
+    everything = practitioner.get(_plan_url(patient.code), {"all": "1"})
+    assert _event_items(everything) == total
+    assert "Show the whole plan history" not in _text(everything)
+
+
 # --- The chart's plan card ------------------------------------------------------------------
 
 
