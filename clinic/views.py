@@ -7,7 +7,6 @@ import smtplib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,12 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import practitioner_profile
-from audit.models import AuditEntry
-from audit.selectors import audit_entries
+from audit.selectors import audit_page
 from audit.trail import record_read
 from checkins.selectors import chart_check_ins
 from clinic.forms import AuditFilterForm
 from clinic.selectors import day_summary, todays_visits
+from core.keyset import KeysetPage
 from intake.access import get_patient_for
 from intake.models import Patient
 from intake.selectors import intake_overview, patient_by_code, queue_counts
@@ -114,27 +113,27 @@ def invitation_create_view(request, code):
 @login_required
 @permission_required("audit.view_auditentry", raise_exception=True)
 def audit_list(request):
-    """The trail, newest first, filtered by patient, user, event and dates. Read-only."""
+    """The trail, newest first, filtered by patient, user, event and dates. Read-only.
+    Pages continue from a row ("Newer", "Older") rather than counting the trail."""
     form = AuditFilterForm(request.GET or None)
     patient = None
+    page = KeysetPage([], newer=None, older=None)
     if form.is_valid():
         data = form.cleaned_data
         if data["patient"]:
             patient = patient_by_code(data["patient"])
-        entries = (
-            AuditEntry.objects.none()
-            if data["patient"] and patient is None
-            else audit_entries(
+        if not (data["patient"] and patient is None):
+            page = audit_page(
                 patient=patient,
                 user=data["user"],
                 event=data["event"],
                 date_from=data["date_from"],
                 date_to=data["date_to"],
+                cursor=request.GET.get("cursor"),
+                per_page=settings.AUDIT_ENTRIES_PER_PAGE,
             )
-        )
-    else:
-        entries = AuditEntry.objects.none() if form.is_bound else audit_entries()
-    page = Paginator(entries, settings.AUDIT_ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    elif not form.is_bound:
+        page = audit_page(cursor=None, per_page=settings.AUDIT_ENTRIES_PER_PAGE)
     return render(
         request, "clinic/audit_list.html", {"form": form, "page": page, "patient": patient}
     )

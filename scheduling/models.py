@@ -65,10 +65,9 @@ class Appointment(models.Model):
             models.Index(
                 fields=["patient", "status", "starts_at"], name="scheduling_appt_patient_next"
             ),
-            # A practitioner's booked time, for the clash check.
-            models.Index(
-                fields=["practitioner", "status", "starts_at"], name="scheduling_appt_practitioner"
-            ),
+            # A practitioner's visits in a span of time: their schedule's day and week,
+            # their "Today" list, and the clash check (which also filters by status).
+            models.Index(fields=["practitioner", "starts_at"], name="scheduling_appt_pract_starts"),
             # The schedule: every practitioner's visits of a day or a week.
             models.Index(fields=["starts_at"], name="scheduling_appt_starts"),
         ]

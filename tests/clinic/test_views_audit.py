@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from core.keyset import Cursor
 from intake.models import Patient
 from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory
 
@@ -334,20 +335,47 @@ def test_a_filter_that_matches_nothing_says_so(client, clinic_admin):
 # --- Order, pages and queries ----------------------------------------------------------
 
 
+def _link(response, label: str) -> str | None:
+    """The href of the pager's "Newer" or "Older" link, unescaped; None without one."""
+    found = re.findall(
+        r'<a class="page-link"[^>]*href="([^"]*)">(\w+)</a>', response.content.decode()
+    )
+    hrefs = [html.unescape(href) for href, text in found if text == label]
+    assert len(hrefs) <= 1
+    return AUDIT + hrefs[0] if hrefs else None
+
+
 def test_the_newest_entries_come_first_fifty_to_a_page(client, clinic_admin):
     _entries(120, start=_at(datetime.date(2025, 3, 1)))
     _admin(client, clinic_admin)
     march = {"date_from": "2025-03-01", "date_to": "2025-03-31"}  # only these 120
 
     first = client.get(AUDIT, march)
-    second = client.get(AUDIT, {**march, "page": "2"})
-    third = client.get(AUDIT, {**march, "page": "3"})
+    second = client.get(_link(first, "Older"))
+    third = client.get(_link(second, "Older"))
 
     assert _markers(first) == [f"entry-{n:03d}" for n in range(119, 69, -1)]
     assert _markers(second) == [f"entry-{n:03d}" for n in range(69, 19, -1)]
     assert _markers(third) == [f"entry-{n:03d}" for n in range(19, -1, -1)]
-    assert "Page 3 of 3" in third.content.decode()
-    assert "Older" not in third.content.decode()
+    assert _link(first, "Newer") is None
+    assert _link(third, "Older") is None
+    # No page numbers: nothing counts the trail.
+    assert "Page " not in third.content.decode()
+
+
+def test_newer_goes_back_a_page_at_a_time_to_the_newest(client, clinic_admin):
+    _entries(120, start=_at(datetime.date(2025, 3, 1)))
+    _admin(client, clinic_admin)
+    march = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    third = client.get(_link(client.get(_link(client.get(AUDIT, march), "Older")), "Older"))
+
+    back = client.get(_link(third, "Newer"))
+    newest = client.get(_link(back, "Newer"))
+
+    assert _markers(back) == [f"entry-{n:03d}" for n in range(69, 19, -1)]
+    assert _markers(newest) == [f"entry-{n:03d}" for n in range(119, 69, -1)]
+    assert _link(newest, "Newer") is None
+    assert _link(newest, "Older")
 
 
 def test_entries_written_in_the_same_instant_are_listed_newest_first(client, clinic_admin):
@@ -359,6 +387,24 @@ def test_entries_written_in_the_same_instant_are_listed_newest_first(client, cli
     assert rows == ["entry-002", "entry-001", "entry-000"]
 
 
+def test_pages_split_entries_of_the_same_instant_without_losing_or_repeating_one(
+    client, clinic_admin, settings
+):
+    settings.AUDIT_ENTRIES_PER_PAGE = 2
+    _entries(5, start=_at(datetime.date(2025, 3, 1)), step=datetime.timedelta(0))
+    _admin(client, clinic_admin)
+
+    pages = [client.get(AUDIT, {"date_to": "2025-03-01"})]
+    while link := _link(pages[-1], "Older"):
+        pages.append(client.get(link))
+
+    assert [_markers(page) for page in pages] == [
+        ["entry-004", "entry-003"],
+        ["entry-002", "entry-001"],
+        ["entry-000"],
+    ]
+
+
 def test_pages_keep_the_filter(client, clinic_admin):
     patient = PatientFactory()
     _entries(60, start=_at(datetime.date(2025, 3, 1)), patient=patient)
@@ -366,26 +412,95 @@ def test_pages_keep_the_filter(client, clinic_admin):
     _admin(client, clinic_admin)
 
     first = client.get(AUDIT, {"patient": str(patient.code)})
-    link = re.search(r'href="([^"]*page=2[^"]*)"', first.content.decode())
+    link = _link(first, "Older")
 
     assert link, "a link to the next page"
-    second = client.get(AUDIT + html.unescape(link.group(1)))
+    assert f"patient={patient.code}" in link
+    second = client.get(link)
     # 60 entries and, newest, the patient's creation: 61 rows, 11 on the second page.
     assert len(_rows(first)) == 50
     assert _markers(second) == [f"entry-{n:03d}" for n in range(10, -1, -1)]
     assert {row["patient"] for row in _rows(second)} == {str(patient.code)}
 
 
-def _page_queries(client, **query) -> int:
+def test_the_user_filter_pages_through_the_users_entries_and_the_names_typed(
+    client, clinic_admin, settings
+):
+    settings.AUDIT_ENTRIES_PER_PAGE = 3
+    someone = UserFactory(username="someone")
+    start = _at(datetime.date(2025, 3, 1))
+    minute = datetime.timedelta(minutes=1)
+    # Alternately: the user's own entries, failed logins typed with the name, and an
+    # entry both ways (as the app writes them); others' entries in between.
+    for n in range(8):
+        who = [
+            {"actor": someone},
+            {"username": "someone"},
+            {"actor": someone, "username": "someone"},
+        ][n % 3]
+        _entries(1, start=start + 2 * n * minute, object_pk=f"entry-{n:03d}", **who)
+        _entries(1, start=start + (2 * n + 1) * minute, object_pk="other", actor=clinic_admin)
+    _admin(client, clinic_admin)
+
+    pages = [client.get(AUDIT, {"user": "someone"})]
+    while link := _link(pages[-1], "Older"):
+        pages.append(client.get(link))
+
+    assert [_markers(page) for page in pages] == [
+        ["entry-007", "entry-006", "entry-005"],
+        ["entry-004", "entry-003", "entry-002"],
+        ["entry-001", "entry-000"],
+    ]
+
+
+def _cursor(link: str) -> str:
+    return re.search(r"cursor=([^&]+)", link).group(1)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-a-cursor",
+        "",
+        "WzEsMiwzXQ:1tAAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "é" * 500,
+    ],
+)
+def test_a_cursor_that_was_tampered_with_shows_the_first_page(client, clinic_admin, cursor):
+    _entries(60, start=_at(datetime.date(2025, 3, 1)))
+    _admin(client, clinic_admin)
+    march = {"date_from": "2025-03-01", "date_to": "2025-03-31"}
+    real = _cursor(_link(client.get(AUDIT, march), "Older"))
+
+    for value in (cursor, real[:-1] + ("A" if real[-1] != "A" else "B"), real[5:]):
+        response = client.get(AUDIT, {**march, "cursor": value})
+        assert response.status_code == 200
+        assert _markers(response)[:2] == ["entry-059", "entry-058"]
+
+
+def test_a_cursor_past_the_last_entry_of_the_filter_starts_the_filter_again(client, clinic_admin):
+    patient = PatientFactory()
+    _entries(3, start=_at(datetime.date(2025, 3, 1)), patient=patient)
+    _admin(client, clinic_admin)
+    # Made on another filter's page: older than anything of this patient's.
+    before = Cursor(_at(datetime.date(2025, 2, 1)), 1, "older").encode()
+
+    response = client.get(AUDIT, {"patient": str(patient.code), "cursor": before})
+
+    # The patient's creation, then the three entries.
+    assert _markers(response)[1:] == ["entry-002", "entry-001", "entry-000"]
+
+
+def _page_queries(client, **query) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(AUDIT, query)
     assert response.status_code == 200
-    return len(captured)
+    return [q["sql"] for q in captured]
 
 
 # session, user, the user's permissions (2), the device that verified the session,
-# the count for the pager, the page of entries with their staff, patients and types
-AUDIT_PAGE_QUERIES = 7
+# the page of entries with their staff, patients and types
+AUDIT_PAGE_QUERIES = 6
 
 
 def test_the_trail_runs_the_same_queries_for_few_and_many_entries(client, clinic_admin):
@@ -404,16 +519,34 @@ def test_the_trail_runs_the_same_queries_for_few_and_many_entries(client, clinic
                 object_pk=f"entry-{n:03d}",
             )
 
-    add(5, datetime.date(2025, 3, 1))
-    few = _page_queries(client)
-    few_filtered = _page_queries(client, patient=str(patients[0].code))
-    add(120, datetime.date(2025, 3, 2))
-    many = _page_queries(client)
-    many_filtered = _page_queries(client, patient=str(patients[0].code))
+    def counts():
+        older = _link(client.get(AUDIT), "Older")
+        return [
+            len(_page_queries(client)),
+            len(_page_queries(client, patient=str(patients[0].code))),
+            len(_page_queries(client, user=staff[0].username)),
+            len(_page_queries(client, event=Event.READ, date_from="2025-03-01")),
+            len(_page_queries(client, cursor=_cursor(older))) if older else AUDIT_PAGE_QUERIES,
+        ]
 
-    assert few == many == AUDIT_PAGE_QUERIES
-    # ... and the patient of the filter
-    assert few_filtered == many_filtered == AUDIT_PAGE_QUERIES + 1
+    add(5, datetime.date(2025, 3, 1))
+    few = counts()
+    add(120, datetime.date(2025, 3, 2))
+    many = counts()
+
+    # ... and the patient of the filter; the user filter looks the user up and reads
+    # its two lists.
+    expected = [AUDIT_PAGE_QUERIES, AUDIT_PAGE_QUERIES + 1, AUDIT_PAGE_QUERIES + 2]
+    assert few == many == [*expected, AUDIT_PAGE_QUERIES, AUDIT_PAGE_QUERIES]
+
+
+def test_no_page_counts_the_trail(client, clinic_admin):
+    _entries(120, start=_at(datetime.date(2025, 3, 1)))
+    _admin(client, clinic_admin)
+    cursor = _cursor(_link(client.get(AUDIT), "Older"))
+
+    for query in ({}, {"cursor": cursor}, {"event": Event.READ}, {"user": "nobody"}):
+        assert not [sql for sql in _page_queries(client, **query) if "COUNT(" in sql.upper()]
 
 
 # --- The admin: read-only --------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clinic import views as clinic_views
 from clinic.selectors import day_summary
+from plans.models import Plan
 from scheduling.models import Appointment
 from tests.factories import (
     AppointmentFactory,
@@ -433,4 +434,50 @@ def test_the_days_summary_runs_the_same_number_of_queries_for_2_or_12_visits(
         _visit(colleague, hour=hour)
     many_visits, many = queries()
     assert (few_visits, many_visits) == (2, 12)
+    assert many == few
+
+
+# --- Every role's dashboard, however long the backlog -----------------------------------
+
+
+def _to_book(response) -> int | None:
+    found = re.search(r'data-count="to_book">(\d+)<', response.content.decode())
+    return int(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("role", ["front_desk", "acupuncturist", "clinic_admin"])
+def test_every_roles_dashboard_runs_the_same_queries_for_a_short_or_a_long_backlog(
+    client, users, role
+):
+    acupuncturist = users["acupuncturist"]
+    today = timezone.localdate()
+
+    def backlog(count, *, first_hour):
+        """Plans overdue, a third of them booked; some of those have a visit today."""
+        for n in range(count):
+            patient = PatientFactory()
+            plan = make_plan(patient, user=acupuncturist)
+            Plan.objects.filter(pk=plan.pk).update(next_due=today - datetime.timedelta(days=n))
+            if n % 3 == 0:
+                _visit(acupuncturist, hour=9 + n % 8, days=1 + n % 5, patient=patient)
+            if n % 6 == 0:
+                _visit(
+                    acupuncturist, hour=first_hour + n // 8, minute=15 * (n % 4), patient=patient
+                )
+
+    backlog(3, first_hour=8)
+    client.force_login(users[role])
+    client.get("/")  # session and permission caches warmed alike for both runs
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/")
+        assert response.status_code == 200
+        return _to_book(response), len(captured)
+
+    short_list, few = queries()
+    backlog(40, first_hour=12)
+    long_list, many = queries()
+
+    assert (short_list, long_list) == (2, 2 + 26)
     assert many == few
