@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := acuclinic.settings
 
-.PHONY: run test lint test-sqlite test-postgres clean
+.PHONY: run test lint test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test-sqlite: $(VENV)/.installed-dev
 
 test-postgres: $(VENV)/.installed-dev
 	scripts/with-postgres $(BIN)/pytest
+
+## bench: the page benchmark (bench/README.md): a throwaway PostgreSQL with seed_load's data
+##        (PATIENTS=5000), gunicorn as in production, every key page under wrk beside a bare
+##        view; prints a Markdown table. On demand, not in `make test`. Needs wrk.
+PATIENTS ?= 5000
+bench: $(VENV)/.installed
+	$(BIN)/python bench/pages.py --patients $(PATIENTS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts *.egg-info

@@ -114,6 +114,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The page benchmark (`make bench`, bench/README.md): each response carries its queries,
+# database time and CPU in a Server-Timing header, and a bare page is mounted at
+# /bench/bare/ to compare the others with. Never in production.
+BENCH_VIEWS = env.bool("ACUCLINIC_BENCH", default=False)
+if BENCH_VIEWS:
+    MIDDLEWARE.insert(0, "core.bench.ServerTimingMiddleware")
+
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username and address is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",

@@ -1,7 +1,10 @@
 """The project's URLs: each app's own, and the admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from core import bench
 
 admin.site.site_header = "AcuClinic administration"
 admin.site.site_title = "AcuClinic admin"
@@ -18,3 +21,7 @@ urlpatterns = [
     path("", include("checkins.urls")),
     path("", include("progress.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    # Unnamed: not a page of the app, only the benchmark's yardstick (core/bench.py).
+    urlpatterns.append(path("bench/bare/", bench.bare))

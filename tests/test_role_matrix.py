@@ -73,6 +73,7 @@ PAGES = [
     Page("treatment_sessions:protocol_list", "get", (AC, CA)),
     Page("treatment_sessions:protocol_create", "get", (AC,)),
     Page("treatment_sessions:protocol_edit", "get", (AC,), of="protocol"),
+    Page("treatment_sessions:point_list", "get", (AC, CA)),
     # plans/
     Page("plans:plan_detail", "get", STAFF, of="patient"),
     Page("plans:plan_create", "get", (AC,), of="fresh"),
