@@ -1,9 +1,11 @@
 """The clinic's outcomes: how its patients do, in figures worked out by the database.
 
-Every figure is an aggregate over annotated rows (correlated subqueries, a window
-function, GROUP BY), so the number of queries does not grow with the number of
-patients and nothing loops over patients in Python. They run the same on SQLite and
-PostgreSQL.
+Every figure is an aggregate the database works out in set-based passes (one window
+over the counted plans' signed sessions, joins, GROUP BY; no subquery per plan), so
+neither the number of queries nor the work per plan grows with the number of
+patients, and nothing loops over patients in Python: Python only adds up the grouped
+rows (per practitioner and per session number, a handful). They run the same on
+SQLite and PostgreSQL.
 
 The improvement rule is progress.figures' (docs/clinical-rules.md#1-measures), in
 whole-number arithmetic: a drop d = B - s from the plan's baseline B to a session's
@@ -19,34 +21,36 @@ pain type).
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
+    Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from checkins.models import CheckIn
 from intake.models import Intake
 from intake.vocabulary import PainType
 from plans import cadence
-from plans.models import Plan
+from plans.models import Plan, PlanSession
 from progress.figures import IMPORTANT_FRACTION, IMPORTANT_POINTS, SUBSTANTIAL_FRACTION
-from sessions.models import AdverseEvent, TreatmentSession
+from sessions.models import NUMBER_RANGES, AdverseEvent, TreatmentSession
 from sessions.vocabulary import AdverseEventType, Severity
 
 # Improvement is judged once a plan has this many signed sessions.
@@ -59,9 +63,8 @@ REFERENCE_ANY_PERCENT = 8.6
 REFERENCE_BLEEDING_PERCENT = 6.1
 BLEEDING_KINDS = (AdverseEventType.BRUISING, AdverseEventType.BLEEDING)
 
-# In date order; on one date, in the order signed (as plans.selectors.plan_visits).
-SESSION_ORDER = ("date", "signed_at", "pk")
-NEWEST_FIRST = ("-date", "-signed_at", "-pk")
+# A plan's sessions are numbered in date order and, on one date, in the order signed
+# (as plans.selectors.plan_visits): ORDER BY date, signed_at, id in _plan_figures_sql.
 
 
 @dataclass(frozen=True)
@@ -250,24 +253,13 @@ def median(histogram: Iterable[tuple[int, int]]) -> float | None:
 
 
 # --- The plans counted ----------------------------------------------------------------
-
-
-def _whole(expression) -> ExpressionWrapper:
-    return ExpressionWrapper(expression, output_field=IntegerField())
-
-
-def _tenths(share) -> int:
-    """30% and 50% as 3 and 5 tenths: 10*d >= 3*B and 10*d >= 5*B."""
-    tenths = share * 10
-    if tenths.denominator != 1:
-        raise ValueError(f"{share} is not a whole number of tenths")
-    return int(tenths)
-
-
-def _meets(drop: str, baseline, share) -> Q:
-    """d >= 2 and d/B >= share, as 10*d >= 10*share*B in whole numbers; `drop` names
-    the annotated d, `{drop}_x10` its tenfold."""
-    return Q(**{f"{drop}__gte": IMPORTANT_POINTS, f"{drop}_x10__gte": baseline * _tenths(share)})
+#
+# One pass over the counted plans' signed sessions, numbered once by a window over all
+# of them (not a subquery per plan: at 5,000 patients the correlated version ran about
+# 190 subplans per plan and took minutes), then one row per plan joined with its latest
+# intake and check-in, grouped by practitioner and by the number of the session that
+# first met the rule. The parts that differ between the databases (a local date, a
+# JSON list's items) are compiled by the ORM; the rest is plain SQL both run.
 
 
 def _in_scope(plans: QuerySet, filters: Filters) -> QuerySet:
@@ -280,177 +272,275 @@ def _in_scope(plans: QuerySet, filters: Filters) -> QuerySet:
     return plans
 
 
-def _latest_intake(patient_ref) -> Subquery:
-    """The patient's last submitted intake: its pain types are the patient's."""
-    return Subquery(
-        Intake.objects.submitted()
-        .filter(patient=patient_ref)
-        .order_by("-submitted_at", "-pk")
-        .values("pk")[:1]
+def _names(pain_type: str) -> Q:
+    """Whether an intake's pain types include `pain_type`. The list is stored as JSON
+    text (["neck_pain", ...]): the quoted value matches one whole item ("back_pain" is
+    not "lower_back_pain") on both databases."""
+    return Q(pain_types__icontains=f'"{pain_type}"')
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _latest_intakes() -> QuerySet:
+    """Each patient's last submitted intake (its pain types are the patient's): no
+    submitted intake of theirs comes after it. An anti-join, not a subquery per row."""
+    later = Intake.objects.submitted().filter(
+        Q(submitted_at__gt=OuterRef("submitted_at"))
+        | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk")),
+        patient=OuterRef("patient"),
     )
+    return Intake.objects.submitted().filter(~Exists(later))
 
 
-def _has_pain_type(pain_type: str) -> Exists:
-    """Whether the annotated intake_id's pain types include `pain_type`. The list is
-    stored as JSON text (["neck_pain", ...]): the quoted value matches one whole item
-    ("back_pain" is not "lower_back_pain") on both databases."""
-    return Exists(
-        Intake.objects.filter(pk=OuterRef("intake_id"), pain_types__icontains=f'"{pain_type}"')
+def _patients_naming(pain_type: str) -> QuerySet:
+    """The patients whose last submitted intake names `pain_type`."""
+    return _latest_intakes().filter(_names(pain_type)).values("patient_id")
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# Room for a session's pain (0-10) or doses (0-200) beside its number: see per_plan.
+SLOT = 1 + max(NUMBER_RANGES["pain_before"][1], NUMBER_RANGES["pain_medication_doses"][1])
+
+
+def _meets_sql(drop: str, baseline: str, share) -> str:
+    """d >= 2 and d/B >= share, as 10*d >= 10*share*B in whole numbers."""
+    return f"({drop} >= {IMPORTANT_POINTS} AND 10 * ({drop}) >= {_tenths(share)} * {baseline})"
+
+
+def _tenths(share) -> int:
+    """30% and 50% as 3 and 5 tenths: 10*d >= 3*B and 10*d >= 5*B."""
+    tenths = share * 10
+    if tenths.denominator != 1:
+        raise ValueError(f"{share} is not a whole number of tenths")
+    return int(tenths)
+
+
+def _plan_figures_sql(filters: Filters, today: datetime.date) -> tuple[str, tuple]:
+    """One row per (practitioner, number of the session that first met the rule among
+    measured plans) with every per-plan count; its size is bounded by practitioners
+    times sessions in a plan, not by patients."""
+    adapt = connection.ops.adapt_datefield_value
+    # Each patient's latest plan in scope: no plan of theirs in scope starts later (an
+    # anti-join, which the planner can size; a "row number = 1" it cannot).
+    later_plan = _in_scope(Plan.objects.filter(patient=OuterRef("patient")), filters).filter(
+        Q(start_date__gt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), pk__gt=OuterRef("pk"))
     )
-
-
-def _plan_sessions(filters: Filters) -> QuerySet:
-    """The plan's (OuterRef pk) signed sessions up to the period's end."""
-    sessions = TreatmentSession.objects.filter(
-        plan_link__plan=OuterRef("pk"), status=TreatmentSession.Status.SIGNED
-    )
-    if filters.date_to is not None:
-        sessions = sessions.filter(date__lte=filters.date_to)
-    return sessions
-
-
-def _counted_plans(filters: Filters) -> QuerySet:
-    """Each patient's latest plan in scope, with what the figures need."""
-    latest_in_scope = (
-        _in_scope(Plan.objects.filter(patient=OuterRef("patient")), filters)
-        .order_by("-start_date", "-pk")
-        .values("pk")[:1]
-    )
-    plans = (
-        _in_scope(Plan.objects.all(), filters)
-        .filter(pk=Subquery(latest_in_scope))
-        .annotate(intake_id=_latest_intake(OuterRef("patient")))
-    )
+    plans = _in_scope(Plan.objects.all(), filters).filter(~Exists(later_plan))
+    # The pain type is the patient's, so it is filtered last (on the joined latest
+    # intake): filtered here, the planner misjudges how few plans are left by a LIKE
+    # and loops over them.
+    pain_filter = ""
     if filters.pain_type:
-        plans = plans.filter(_has_pain_type(filters.pain_type))
-    return _with_improvement(plans, filters).annotate(**_medication(filters))
-
-
-def _with_improvement(plans: QuerySet, filters: Filters) -> QuerySet:
-    sessions = _plan_sessions(filters)
-    # Each session's drop from the plan's baseline (the outer row's).
-    scored = sessions.annotate(
-        drop=_whole(OuterRef("baseline_pain") - F("pain_before")),
-        drop_x10=_whole(10 * (OuterRef("baseline_pain") - F("pain_before"))),
+        # A value that is not a pain type is on nobody's intake.
+        known = filters.pain_type in PainType.values
+        pain_filter = f"WHERE f.pt_{filters.pain_type} = 1" if known else "WHERE 1 = 0"
+    plans = plans.annotate(
+        non_responder=_flag(Q(flags__icontains=f'"{cadence.Flag.NON_RESPONSE}"')),
+    ).values(
+        "id",
+        "patient_id",
+        "practitioner_id",
+        "status",
+        "start_date",
+        "baseline_pain",
+        "cadence",
+        "next_due",
+        "non_responder",
     )
-    meets = _meets("drop", OuterRef("baseline_pain"), IMPORTANT_FRACTION)
-    # The number of the first session that met the rule: each session's number in
-    # the plan (a window over its sessions in date order) when it met the rule, then
-    # the lowest. Filtering on the windowed value keeps the numbering of all the
-    # sessions (Django filters it around the numbered rows).
-    first_reached = (
-        scored.annotate(
-            met_number=Case(
-                When(
-                    meets,
-                    then=Window(RowNumber(), order_by=[F(name).asc() for name in SESSION_ORDER]),
-                ),
-                default=None,
-            ),
-        )
-        .filter(met_number__isnull=False)
-        .order_by("met_number")
-        .values("met_number")[:1]
+    intakes = (
+        _latest_intakes()
+        .annotate(**{f"pt_{value}": _flag(_names(value)) for value in PainType.values})
+        .values("patient_id", *(f"pt_{value}" for value in PainType.values))
     )
-    return plans.annotate(
-        signed=Coalesce(
-            Subquery(
-                sessions.order_by().values("plan_link__plan").annotate(n=Count("pk")).values("n")
-            ),
-            0,
-        ),
-        latest_pain=Subquery(sessions.order_by(*NEWEST_FIRST).values("pain_before")[:1]),
-        reached=Exists(scored.filter(meets)),
-        first_reached=Subquery(first_reached),
-    ).annotate(
-        drop=_whole(F("baseline_pain") - F("latest_pain")),
-        drop_x10=_whole(10 * (F("baseline_pain") - F("latest_pain"))),
-    )
-
-
-def _medication(filters: Filters) -> dict:
-    """Pain medication doses in the last 7 days, before treatment and latest.
-
-    Before: the doses of the last intake submitted by the day of the plan's first
-    session, else the first session that recorded doses. Latest: the newest record
-    after that, a session's or an answered check-in's (on one day, the session's).
-    """
-    sessions = _plan_sessions(filters).filter(pain_medication_doses__isnull=False)
-    first = sessions.order_by(*SESSION_ORDER)
-    last = sessions.order_by(*NEWEST_FIRST)
-    first_day = Subquery(_plan_sessions(filters).order_by(*SESSION_ORDER).values("date")[:1])
-    intake_doses = Subquery(
+    dosed_intakes = (
         Intake.objects.submitted()
-        .filter(patient=OuterRef("patient"), pain_medication_doses__isnull=False)
+        .filter(pain_medication_doses__isnull=False)
         .annotate(day=TruncDate("submitted_at"))
-        # Given before treatment: by the first session's day (as the baseline,
-        # docs/clinical-rules.md#6-cadence-policy).
-        .filter(day__lte=Coalesce(OuterRef("first_day"), Value(timezone.localdate())))
-        .order_by("-submitted_at", "-pk")
-        .values("pain_medication_doses")[:1]
+        .values("id", "patient_id", "submitted_at", "day", "pain_medication_doses")
     )
-    check_ins = (
-        CheckIn.objects.filter(
-            patient=OuterRef("patient"),
-            submitted_at__isnull=False,
-            pain_medication_doses__isnull=False,
-        )
-        .annotate(day=TruncDate("submitted_at"))
-        .filter(day__gte=OuterRef("start_date"))
-    )
+    # The patient's latest answered check-in with doses (up to the period's end). Its
+    # day only grows with submitted_at, so the latest one on or after the plan's start
+    # is this one when its day is on or after the start, else there is none.
+    check_ins = CheckIn.objects.filter(
+        submitted_at__isnull=False, pain_medication_doses__isnull=False
+    ).annotate(day=TruncDate("submitted_at"))
     if filters.date_to is not None:
         check_ins = check_ins.filter(day__lte=filters.date_to)
-    check_ins = check_ins.order_by("-submitted_at", "-pk")
-
-    from_intake = Q(intake_doses__isnull=False)
-    session_after = Q(last_session_doses__isnull=False) & (
-        from_intake | ~Q(last_session_pk=F("first_session_pk"))
+    later_check_in = CheckIn.objects.filter(
+        Q(submitted_at__gt=OuterRef("submitted_at"))
+        | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk")),
+        patient=OuterRef("patient"),
+        pain_medication_doses__isnull=False,
+    ).annotate(day=TruncDate("submitted_at"))
+    if filters.date_to is not None:
+        later_check_in = later_check_in.filter(day__lte=filters.date_to)
+    check_ins = check_ins.filter(~Exists(later_check_in)).values(
+        "patient_id", "day", doses=F("pain_medication_doses")
     )
-    check_in_after = Q(check_in_doses__isnull=False) & (
-        from_intake | Q(check_in_day__gt=F("first_session_day"))
+
+    plans_sql, plans_params = _sql(plans)
+    intakes_sql, intakes_params = _sql(intakes)
+    dosed_sql, dosed_params = _sql(dosed_intakes)
+    check_ins_sql, check_ins_params = _sql(check_ins)
+    session_filter, session_params = "", ()
+    if filters.date_to is not None:
+        session_filter, session_params = " AND s.date <= %s", (adapt(filters.date_to),)
+
+    user = get_user_model()
+    meets = _meets_sql("n.baseline_pain - n.pain_before", "n.baseline_pain", IMPORTANT_FRACTION)
+    measured = f"f.signed >= {MIN_SESSIONS} AND f.baseline_pain >= {IMPORTANT_POINTS}"
+    drop = "f.baseline_pain - f.latest_pain"
+    important = _meets_sql(drop, "f.baseline_pain", IMPORTANT_FRACTION)
+    substantial = _meets_sql(drop, "f.baseline_pain", SUBSTANTIAL_FRACTION)
+    overdue_before = adapt(today - datetime.timedelta(days=cadence.OVERDUE_AFTER_DAYS))
+
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    improvement = lambda prefix, where="1 = 1": (  # noqa: E731
+        f"{count(f'({measured}) AND {where}')} AS {prefix}measured, "
+        f"{count(f'({measured}) AND {important} AND {where}')} AS {prefix}important, "
+        f"{count(f'({measured}) AND {substantial} AND {where}')} AS {prefix}substantial"
     )
-    return {
-        "first_day": first_day,
-        "intake_doses": intake_doses,
-        "first_session_pk": Subquery(first.values("pk")[:1]),
-        "first_session_day": Subquery(first.values("date")[:1]),
-        "first_session_doses": Subquery(first.values("pain_medication_doses")[:1]),
-        "last_session_pk": Subquery(last.values("pk")[:1]),
-        "last_session_day": Subquery(last.values("date")[:1]),
-        "last_session_doses": Subquery(last.values("pain_medication_doses")[:1]),
-        "check_in_day": Subquery(check_ins.values("day")[:1]),
-        "check_in_doses": Subquery(check_ins.values("pain_medication_doses")[:1]),
-        "doses_before": Coalesce(F("intake_doses"), F("first_session_doses")),
-        "doses_after": Case(
-            When(
-                check_in_after
-                & (Q(last_session_day__isnull=True) | Q(check_in_day__gt=F("last_session_day"))),
-                then=F("check_in_doses"),
-            ),
-            When(session_after, then=F("last_session_doses")),
-            default=None,
-            output_field=IntegerField(),
-        ),
-    }
+    pain_columns = ", ".join(
+        improvement(f"{value}_", f"f.pt_{value} = 1") for value in PainType.values
+    )
+    rung_columns = ", ".join(
+        f"{count('f.status = %s AND f.cadence = %s')} AS rung_{rung}" for rung in cadence.RUNGS
+    )
+    rung_params = tuple(p for rung in cadence.RUNGS for p in (Plan.Status.ACTIVE, rung))
+    compared = "f.doses_before IS NOT NULL AND f.doses_after IS NOT NULL"
+    not_measurable = (
+        f"f.signed >= {MIN_SESSIONS}"
+        f" AND (f.baseline_pain IS NULL OR f.baseline_pain < {IMPORTANT_POINTS})"
+    )
+    pain_types = ", ".join(f"COALESCE(li.pt_{v}, 0) AS pt_{v}" for v in PainType.values)
+    # Only compiled ORM SQL, quoted table names and constants are formatted in; every
+    # value is a parameter.
+    sql = f"""
+WITH counted AS ({plans_sql}),
+numbered AS (
+    -- Each counted plan's signed sessions numbered in date order, in one window over
+    -- all of them (hash joins: no look-up per plan).
+    SELECT ps.plan_id, s.date, s.pain_before, s.pain_medication_doses AS doses,
+           c.baseline_pain,
+           ROW_NUMBER() OVER (
+               PARTITION BY ps.plan_id ORDER BY s.date, s.signed_at, s.id
+           ) AS n
+    FROM counted c
+    JOIN {_table(PlanSession)} ps ON ps.plan_id = c.id
+    JOIN {_table(TreatmentSession)} s ON s.id = ps.session_id
+    WHERE s.status = %s{session_filter}
+),
+per_plan AS (
+    -- A value at the latest (or first) numbered session, without another window:
+    -- MAX (or MIN) of n * {SLOT} + value, whose remainder is the value (pain is 0-10,
+    -- doses 0-200 by the table's constraints). Sessions are in date order, so the
+    -- first and last dated sessions with doses are the earliest and latest dates.
+    SELECT n.plan_id,
+           COUNT(*) AS signed,
+           MAX(n.n * {SLOT} + n.pain_before) %% {SLOT} AS latest_pain,
+           MIN(CASE WHEN {meets} THEN n.n END) AS first_reached,
+           MIN(n.date) AS first_day,
+           MIN(n.n * {SLOT} + n.doses) %% {SLOT} AS first_session_doses,
+           MIN(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS first_session_day,
+           MAX(n.n * {SLOT} + n.doses) %% {SLOT} AS last_session_doses,
+           MAX(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS last_session_day,
+           CASE WHEN COUNT(n.doses) > 1 THEN 1 ELSE 0 END AS dosed_again
+    FROM numbered n
+    GROUP BY n.plan_id
+),
+dosed_intakes AS ({dosed_sql}),
+intake_doses AS (
+    -- Before treatment: the last intake with doses submitted by the day of the plan's
+    -- first session (none later by then: an anti-join).
+    SELECT c.id AS plan_id, i.pain_medication_doses AS doses
+    FROM counted c
+    LEFT JOIN per_plan p ON p.plan_id = c.id
+    JOIN dosed_intakes i
+      ON i.patient_id = c.patient_id AND i.day <= COALESCE(p.first_day, %s)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM dosed_intakes later
+        WHERE later.patient_id = i.patient_id
+          AND later.day <= COALESCE(p.first_day, %s)
+          AND (later.submitted_at > i.submitted_at
+               OR (later.submitted_at = i.submitted_at AND later.id > i.id))
+    )
+),
+plan_rows AS (
+    SELECT c.practitioner_id, c.status, c.cadence, c.next_due, c.non_responder,
+           c.baseline_pain, {pain_types},
+           COALESCE(p.signed, 0) AS signed, p.latest_pain, p.first_reached,
+           COALESCE(i.doses, p.first_session_doses) AS doses_before,
+           CASE
+               WHEN k.doses IS NOT NULL
+                    AND (i.doses IS NOT NULL OR k.day > p.first_session_day)
+                    AND (p.last_session_day IS NULL OR k.day > p.last_session_day)
+                   THEN k.doses
+               WHEN p.last_session_doses IS NOT NULL
+                    AND (i.doses IS NOT NULL OR p.dosed_again = 1)
+                   THEN p.last_session_doses
+           END AS doses_after
+    FROM counted c
+    LEFT JOIN per_plan p ON p.plan_id = c.id
+    LEFT JOIN ({intakes_sql}) li ON li.patient_id = c.patient_id
+    LEFT JOIN intake_doses i ON i.plan_id = c.id
+    LEFT JOIN ({check_ins_sql}) k ON k.patient_id = c.patient_id AND k.day >= c.start_date
+)
+SELECT f.practitioner_id, u.first_name, u.last_name, u.username,
+       CASE WHEN {measured} THEN f.first_reached END AS first_reached,
+       COUNT(*) AS patients,
+       {count("f.status = %s")} AS active,
+       {count(not_measurable)} AS not_measurable,
+       {improvement("")},
+       {pain_columns},
+       {count(compared)} AS compared,
+       {count(f"{compared} AND f.doses_after < f.doses_before")} AS fell,
+       {count(f"{compared} AND f.doses_after > f.doses_before")} AS rose,
+       {count("f.non_responder = 1")} AS non_responders,
+       {count("f.status = %s AND f.next_due < %s")} AS overdue,
+       {rung_columns}
+FROM plan_rows f
+JOIN {_table(user)} u ON u.{connection.ops.quote_name(user._meta.pk.column)} = f.practitioner_id
+{pain_filter}
+GROUP BY f.practitioner_id, u.first_name, u.last_name, u.username,
+         CASE WHEN {measured} THEN f.first_reached END
+"""  # noqa: S608
+    params = (
+        *plans_params,
+        TreatmentSession.Status.SIGNED,
+        *session_params,
+        *dosed_params,
+        adapt(today),
+        adapt(today),
+        *intakes_params,
+        *check_ins_params,
+        Plan.Status.ACTIVE,
+        Plan.Status.ACTIVE,
+        overdue_before,
+        *rung_params,
+    )
+    return sql, params
 
 
-ENOUGH = Q(signed__gte=MIN_SESSIONS)
-MEASURED = ENOUGH & Q(baseline_pain__gte=IMPORTANT_POINTS)
-NOT_MEASURABLE = ENOUGH & (Q(baseline_pain__isnull=True) | Q(baseline_pain__lt=IMPORTANT_POINTS))
-IMPORTANT = MEASURED & _meets("drop", F("baseline_pain"), IMPORTANT_FRACTION)
-SUBSTANTIAL = MEASURED & _meets("drop", F("baseline_pain"), SUBSTANTIAL_FRACTION)
-ACTIVE = Q(status=Plan.Status.ACTIVE)
-
-
-def _improvement_counts(prefix: str, where: Q | None = None) -> dict:
-    def only(q: Q) -> Q:
-        return q if where is None else q & where
-
-    return {
-        f"{prefix}measured": Count("pk", filter=only(MEASURED)),
-        f"{prefix}important": Count("pk", filter=only(IMPORTANT)),
-        f"{prefix}substantial": Count("pk", filter=only(SUBSTANTIAL)),
-    }
+def _plan_figures(filters: Filters, today: datetime.date) -> list[dict]:
+    sql, params = _plan_figures_sql(filters, today)
+    # (PostgreSQL runs it without JIT compilation: see DATABASES in settings.)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _improvement(group: str, counts: dict, prefix: str = "") -> Improvement:
@@ -474,25 +564,32 @@ def _sessions_in_period(filters: Filters) -> QuerySet:
     if filters.date_to is not None:
         sessions = sessions.filter(date__lte=filters.date_to)
     if filters.pain_type:
-        sessions = sessions.annotate(intake_id=_latest_intake(OuterRef("patient"))).filter(
-            _has_pain_type(filters.pain_type)
-        )
+        sessions = sessions.filter(patient_id__in=_patients_naming(filters.pain_type))
     return sessions
 
 
 def _adverse_events(filters: Filters) -> dict:
     sessions = _sessions_in_period(filters)
     events = AdverseEvent.objects.filter(session__in=sessions.values("pk"))
-    by_session = sessions.annotate(
-        any_event=Exists(AdverseEvent.objects.filter(session=OuterRef("pk"))),
-        bleeding=Exists(
-            AdverseEvent.objects.filter(session=OuterRef("pk"), kind__in=BLEEDING_KINDS)
-        ),
-    ).aggregate(
-        sessions=Count("pk"),
-        treated=Count("patient", distinct=True),
-        ae_patients=Count("patient", distinct=True, filter=Q(any_event=True)),
-        bleeding_patients=Count("patient", distinct=True, filter=Q(bleeding=True)),
+    # Per patient first (one hashed pass, not a subquery per session), then over them.
+    with_event = Q(pk__in=AdverseEvent.objects.values("session_id"))
+    with_bleeding = Q(
+        pk__in=AdverseEvent.objects.filter(kind__in=BLEEDING_KINDS).values("session_id")
+    )
+    by_session = (
+        sessions.values("patient_id")
+        .annotate(
+            n=Count("pk"),
+            any_event=Max(_flag(with_event)),
+            bleeding=Max(_flag(with_bleeding)),
+        )
+        .order_by()
+        .aggregate(
+            sessions=Coalesce(Sum("n"), 0),
+            treated=Count("patient_id"),
+            ae_patients=Coalesce(Sum("any_event"), 0),
+            bleeding_patients=Coalesce(Sum("bleeding"), 0),
+        )
     )
     by_event = events.aggregate(
         **{f"type_{kind}": Count("pk", filter=Q(kind=kind)) for kind in AdverseEventType.values},
@@ -504,65 +601,40 @@ def _adverse_events(filters: Filters) -> dict:
 # --- Everything ----------------------------------------------------------------------------
 
 
+GROUP_KEYS = ("practitioner_id", "first_name", "last_name", "username", "first_reached")
+IMPROVEMENT_ZERO = {"measured": 0, "important": 0, "substantial": 0}
+
+
 def _practitioner_name(row: dict) -> str:
-    full = f"{row['practitioner__first_name']} {row['practitioner__last_name']}".strip()
-    return full or row["practitioner__username"]
+    full = f"{row['first_name']} {row['last_name']}".strip()
+    return full or row["username"]
 
 
 def clinic_outcomes(filters: Filters, *, today: datetime.date | None = None) -> Outcomes:
-    """The clinic's outcomes for these filters, in five queries whatever the number of
+    """The clinic's outcomes for these filters, in three queries whatever the number of
     patients."""
     today = today or timezone.localdate()
-    plans = _counted_plans(filters)
-    overdue_before = today - datetime.timedelta(days=cadence.OVERDUE_AFTER_DAYS)
-    non_response = f'"{cadence.Flag.NON_RESPONSE}"'
-    compared = Q(doses_before__isnull=False, doses_after__isnull=False)
-
-    totals = plans.aggregate(
-        patients=Count("pk"),
-        active=Count("pk", filter=ACTIVE),
-        not_measurable=Count("pk", filter=NOT_MEASURABLE),
-        **_improvement_counts(""),
-        **{
-            key: value
-            for pain_type in PainType.values
-            for key, value in _improvement_counts(
-                f"{pain_type}_", Q(_has_pain_type(pain_type))
-            ).items()
-        },
-        compared=Count("pk", filter=compared),
-        fell=Count("pk", filter=compared & Q(doses_after__lt=F("doses_before"))),
-        rose=Count("pk", filter=compared & Q(doses_after__gt=F("doses_before"))),
-        non_responders=Count("pk", filter=Q(flags__icontains=non_response)),
-        overdue=Count("pk", filter=ACTIVE & Q(next_due__lt=overdue_before)),
-        **{f"rung_{rung}": Count("pk", filter=ACTIVE & Q(cadence=rung)) for rung in cadence.RUNGS},
-    )
-
-    by_practitioner = (
-        plans.filter(MEASURED)
-        .values(
-            "practitioner",
-            "practitioner__first_name",
-            "practitioner__last_name",
-            "practitioner__username",
-        )
-        .annotate(**_improvement_counts(""))
-        .order_by()
-    )
+    groups = _plan_figures(filters, today)
+    counted = [key for key in groups[0] if key not in GROUP_KEYS] if groups else []
+    totals = {key: sum(row[key] for row in groups) for key in counted}
+    totals = defaultdict(int, totals)
     # How many sessions it took each patient to first meet the rule, as a histogram:
     # its size is bounded by the number of sessions of a plan, not of patients.
-    histogram = (
-        plans.filter(MEASURED, reached=True)
-        .values("first_reached")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("first_reached", "n")
-    )
-    histogram = list(histogram)
+    histogram = defaultdict(int)
+    practitioners = {}
+    for row in groups:
+        if row["first_reached"] is not None:
+            histogram[row["first_reached"]] += row["patients"]
+        if row["measured"]:
+            held = practitioners.setdefault(
+                row["practitioner_id"], {"name": _practitioner_name(row), **IMPROVEMENT_ZERO}
+            )
+            for key in IMPROVEMENT_ZERO:
+                held[key] += row[key]
     ae = _adverse_events(filters)
 
-    practitioners = sorted(
-        (_improvement(_practitioner_name(row), row) for row in by_practitioner),
+    by_practitioner = sorted(
+        (_improvement(held["name"], held) for held in practitioners.values()),
         key=lambda improvement: improvement.group.lower(),
     )
     pain_types = [
@@ -579,9 +651,9 @@ def clinic_outcomes(filters: Filters, *, today: datetime.date | None = None) -> 
         overall=_improvement("All", totals),
         not_measurable=totals["not_measurable"],
         by_pain_type=pain_types,
-        by_practitioner=practitioners,
-        reached=sum(n for _sessions, n in histogram),
-        median_sessions=median(histogram),
+        by_practitioner=by_practitioner,
+        reached=sum(histogram.values()),
+        median_sessions=median(histogram.items()),
         medication_fell=Share(totals["fell"], totals["compared"]),
         medication_rose=Share(totals["rose"], totals["compared"]),
         non_responders=totals["non_responders"],

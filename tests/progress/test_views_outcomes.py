@@ -161,8 +161,8 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_quoted(acupuncturist_cli
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
-# Session, user and permissions (4), the figures (5) and the filter's practitioners.
-OUTCOMES_PAGE_QUERIES = 10
+# Session, user and permissions (4), the figures (3) and the filter's practitioners.
+OUTCOMES_PAGE_QUERIES = 8
 
 
 @pytest.mark.parametrize("patients", [3, 15])
