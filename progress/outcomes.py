@@ -516,7 +516,7 @@ JOIN {_table(user)} u ON u.{connection.ops.quote_name(user._meta.pk.column)} = f
 {pain_filter}
 GROUP BY f.practitioner_id, u.first_name, u.last_name, u.username,
          CASE WHEN {measured} THEN f.first_reached END
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608
     params = (
         *plans_params,
         TreatmentSession.Status.SIGNED,
