@@ -45,6 +45,11 @@ class Column:
     closure: Closure | None = None
     visits: list[Placed] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
+    # Filled in by the view, once a column rather than once a free slot: the link
+    # to book a free time, up to its time (`...&time=`), and what its hidden label
+    # adds after the time (" with <practitioner>" or " on <day>").
+    book_url: str = ""
+    book_label: str = ""
 
     @property
     def closed_all_day(self) -> bool:
@@ -62,6 +67,10 @@ class Cell:
     time: datetime.time
     rowspan: int = 1
     visits: list = field(default_factory=list)
+    label: str = field(init=False, repr=False, compare=False)  # the time, "HH:MM"
+
+    def __post_init__(self):
+        self.label = f"{self.time:%H:%M}"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
@@ -234,6 +235,19 @@ def schedule_view(request):
     return render(request, "scheduling/schedule.html", context)
 
 
+def _booking_links(schedule, *, week: bool) -> None:
+    """Each column's link to book a free time and its hidden label, worked out once
+    a column: the table has a free slot per quarter hour and practitioner."""
+    book = reverse("scheduling:schedule_book")
+    for column in schedule.columns:
+        column.book_url = (
+            f"{book}?practitioner={column.practitioner.pk}&date={column.day:%Y-%m-%d}&time="
+        )
+        column.book_label = (
+            f" on {date_format(column.day, 'l j F')}" if week else f" with {column.practitioner}"
+        )
+
+
 def _schedule_context(chosen: dict) -> dict:
     now = timezone.now()
     today = timezone.localdate(now)
@@ -243,13 +257,15 @@ def _schedule_context(chosen: dict) -> dict:
         monday = day - datetime.timedelta(days=day.weekday())
         step = datetime.timedelta(days=7)
         keep = {"view": "week", "practitioner": practitioner.pk}
+        schedule = week_schedule(monday, practitioner)
+        _booking_links(schedule, week=True)
         return {
             "view": "week",
             "day": day,
             "monday": monday,
             "sunday": monday + datetime.timedelta(days=6),
             "practitioner": practitioner,
-            "schedule": week_schedule(monday, practitioner),
+            "schedule": schedule,
             "previous_url": _schedule_url(monday - step, **keep),
             "next_url": _schedule_url(monday + step, **keep),
             "today_url": _schedule_url(today, **keep),
@@ -259,11 +275,13 @@ def _schedule_context(chosen: dict) -> dict:
         }
     step = datetime.timedelta(days=1)
     keep = {"practitioner": practitioner.pk} if practitioner is not None else {}
+    schedule = day_schedule(day, practitioner=practitioner)
+    _booking_links(schedule, week=False)
     return {
         "view": "day",
         "day": day,
         "practitioner": practitioner,
-        "schedule": day_schedule(day, practitioner=practitioner),
+        "schedule": schedule,
         "previous_url": _schedule_url(day - step, **keep),
         "next_url": _schedule_url(day + step, **keep),
         "today_url": _schedule_url(today, **keep),
