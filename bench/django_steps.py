@@ -32,6 +32,33 @@ INTAKE_PATIENT_LAST_NAME = "Benchintake"
 SESSION_PATIENT_LAST_NAME = "Benchsession"
 
 
+def submitted_intake(patient, now):
+    """A submitted neck-pain intake with nothing to flag: what the session form's safety
+    checks read."""
+    from intake.models import SCREENING_QUESTIONS, Intake
+
+    return Intake.objects.create(
+        patient=patient,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth,
+        sex=patient.sex,
+        phone=patient.phone,
+        status=Intake.Status.SUBMITTED,
+        completed_steps=[1, 2, 3, 4, 5],
+        pain_types=["neck_pain"],
+        pain_now=7,
+        pain_worst=8,
+        months_with_pain=6,
+        consent_to_treatment=True,
+        privacy_acknowledged=True,
+        signature_name=f"{patient.first_name} {patient.last_name}",
+        consented_at=now,
+        submitted_at=now,
+        **{field: "no" for field, _label, _question in SCREENING_QUESTIONS},
+    )
+
+
 def _strong_password() -> str:
     return secrets.token_urlsafe(24)
 
@@ -62,7 +89,7 @@ def setup(args) -> None:
 
     from accounts import roles
     from accounts.models import PractitionerProfile, User
-    from intake.models import SCREENING_QUESTIONS, Intake, Patient
+    from intake.models import Patient
     from intake.services import invitation_create
     from plans.services import plan_create
 
@@ -114,26 +141,7 @@ def setup(args) -> None:
                     updated_by=front_desk,
                 )
                 # The intake the session form's safety checks read: nothing to flag.
-                Intake.objects.create(
-                    patient=patient,
-                    first_name=patient.first_name,
-                    last_name=patient.last_name,
-                    date_of_birth=patient.date_of_birth,
-                    sex=patient.sex,
-                    phone=patient.phone,
-                    status=Intake.Status.SUBMITTED,
-                    completed_steps=[1, 2, 3, 4, 5],
-                    pain_types=["neck_pain"],
-                    pain_now=7,
-                    pain_worst=8,
-                    months_with_pain=6,
-                    consent_to_treatment=True,
-                    privacy_acknowledged=True,
-                    signature_name=f"{patient.first_name} {patient.last_name}",
-                    consented_at=now,
-                    submitted_at=now,
-                    **{field: "no" for field, _label, _question in SCREENING_QUESTIONS},
-                )
+                submitted_intake(patient, now)
                 if k % 2 == 0:
                     # Half the patients have a plan: signing then replays its cadence.
                     plan_create(patient=patient, data={"practitioner": user}, user=user)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import django
+from django_steps import submitted_intake
 
 BENCH_LAST_NAME = "Benchhistory"
 # Pain at each visit falls from 7 to 3 and stays there, as a patient who responds.
@@ -76,7 +77,7 @@ def _patient_with_history(number: int, visits: int, *, practitioner, front_desk,
     weekly up to last week."""
     from django.utils import timezone
 
-    from intake.models import SCREENING_QUESTIONS, Intake, Patient
+    from intake.models import Patient
     from plans.services import plan_create
     from sessions.models import Point, SessionPoint, TreatmentSession
 
@@ -90,26 +91,7 @@ def _patient_with_history(number: int, visits: int, *, practitioner, front_desk,
         created_by=front_desk,
         updated_by=front_desk,
     )
-    Intake.objects.create(
-        patient=patient,
-        first_name=patient.first_name,
-        last_name=patient.last_name,
-        date_of_birth=patient.date_of_birth,
-        sex=patient.sex,
-        phone=patient.phone,
-        status=Intake.Status.SUBMITTED,
-        completed_steps=[1, 2, 3, 4, 5],
-        pain_types=["neck_pain"],
-        pain_now=7,
-        pain_worst=8,
-        months_with_pain=6,
-        consent_to_treatment=True,
-        privacy_acknowledged=True,
-        signature_name=f"{patient.first_name} {patient.last_name}",
-        consented_at=now,
-        submitted_at=now,
-        **{field: "no" for field, _label, _question in SCREENING_QUESTIONS},
-    )
+    submitted_intake(patient, now)
     sessions = []
     for k in range(visits):
         date = today - datetime.timedelta(weeks=visits - k)
