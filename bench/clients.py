@@ -335,7 +335,11 @@ def expect(response: Response, status: int, what: str, *, location: str = "") ->
 def intake_answers(step: int, rng: random.Random, name: str) -> dict:
     """Valid answers for one step of the intake (intake/steps.py), varied a little."""
     if step == 1:
-        return {"address": f"{rng.randint(1, 999)} Bench Street", "preferred_name": ""}
+        return {
+            "address": f"{rng.randint(1, 999)} Bench Street",
+            "preferred_name": "",
+            "reminder_channel": "none",
+        }
     if step == 2:
         headaches = rng.random() < 0.3
         now = rng.randint(3, 8)
