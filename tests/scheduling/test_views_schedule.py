@@ -299,6 +299,40 @@ def test_the_front_desk_checks_in_todays_visits_and_cancels_booked_ones(desk, cl
     assert f"/appointments/{friday.code}/cancel/" in _hrefs(fridays[str(friday.code)])
 
 
+def test_the_check_in_button_posts_with_the_pages_csrf_token(client, front_desk, clock, mei):
+    """The card is drawn in Python (scheduling/templatetags/schedule_tags.py): its form
+    carries the page's CSRF token, and a client that enforces CSRF can use it."""
+    from django.test import Client
+
+    visit = AppointmentFactory(practitioner=mei, starts_at=clock.at(0, 11))
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(front_desk)
+    form = visits(parse(browser.get(SCHEDULE)))[str(visit.code)].find("form")
+    token = form.find("input", attr="name").attrs
+    assert token["name"] == "csrfmiddlewaretoken" and token["type"] == "hidden"
+
+    refused = browser.post(form.attrs["action"], {"back": "schedule"})
+    assert refused.status_code == 403  # no token: refused
+    checked_in = browser.post(
+        form.attrs["action"], {"csrfmiddlewaretoken": token["value"], "back": "schedule"}
+    )
+    assert checked_in.status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == "arrived"
+
+
+def test_names_on_a_card_are_escaped(desk, clock, mei, front_desk):
+    patient = PatientFactory(
+        first_name="<b>Al</b>", last_name="O'Neil & Sons", created_by=front_desk
+    )
+    AppointmentFactory(patient=patient, practitioner=mei, starts_at=clock.at(0, 11))
+
+    body = _get(desk).content.decode()
+
+    assert "<b>Al</b>" not in body
+    assert "&lt;b&gt;Al&lt;/b&gt; O&#x27;Neil &amp; Sons" in body
+
+
 def test_a_filtered_day_shows_only_that_practitioner(desk, clock, mei, wei):
     AppointmentFactory(practitioner=wei, starts_at=clock.at(0, 11))
 
