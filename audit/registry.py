@@ -43,7 +43,20 @@ TRACKED = {
     "treatment_sessions.TreatmentSession": {"exclude_fields": ["form_token"]},
     "treatment_sessions.SessionAddendum": {},
     "plans.ReferralContact": {},
-    "plans.Plan": {"m2m_fields": {"protocols", "referrals"}},
+    # The kept figures (plans.figures) follow from the signed sessions, recorded themselves.
+    "plans.Plan": {
+        "m2m_fields": {"protocols", "referrals"},
+        "exclude_fields": [
+            "latest_pain",
+            "first_important_visit",
+            "first_visit_date",
+            "first_doses",
+            "first_doses_date",
+            "last_doses",
+            "last_doses_date",
+            "dosed_visits",
+        ],
+    },
     "plans.PlanDecision": {},
     "scheduling.Appointment": {},
     # The clinic's hours and closures decide which times can be booked.

@@ -143,6 +143,15 @@ class Plan(models.Model):
     next_due = models.DateField(null=True, blank=True)
     flags = models.JSONField(default=list, blank=True)  # cadence.Flag values
     session_count = models.PositiveSmallIntegerField(default=0)
+    # Kept from the signed visits for the clinic's outcomes (plans.figures).
+    latest_pain = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    first_important_visit = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    first_visit_date = models.DateField(null=True, blank=True, editable=False)
+    first_doses = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    first_doses_date = models.DateField(null=True, blank=True, editable=False)
+    last_doses = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    last_doses_date = models.DateField(null=True, blank=True, editable=False)
+    dosed_visits = models.PositiveSmallIntegerField(default=0, editable=False)
 
     ended_on = models.DateField(null=True, blank=True)
     ended_by = models.ForeignKey(

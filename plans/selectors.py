@@ -15,7 +15,16 @@ from sessions.models import Protocol, TreatmentSession
 
 WORKLIST_DAYS_AHEAD = 7
 # What plan_visits reads of each session (cadence.Visit, the baseline, the timeline).
-VISIT_FIELDS = ("code", "patient", "date", "pain_before", "pain_after", "signed_at", "status")
+VISIT_FIELDS = (
+    "code",
+    "patient",
+    "date",
+    "pain_before",
+    "pain_after",
+    "pain_medication_doses",
+    "signed_at",
+    "status",
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from accounts.models import User
 from audit.history import check_version
 from intake.models import Patient
 from intake.services import refuse_archived
-from plans import cadence
+from plans import cadence, figures
 from plans.models import Plan, PlanDecision, PlanEvent, PlanSession
 from plans.selectors import derive_baseline, plan_outcome, plan_visits, unplanned_sessions
 from sessions.models import TreatmentSession
@@ -84,7 +84,7 @@ def _replay(
     if outcome.cadence != plan.cadence and decision is None:
         _record_cadence_change(plan, outcome, user=user, session=session)
     _record_new_flags(plan, outcome, user=user, session=session)
-    _store_outcome(plan, outcome)
+    _store_outcome(plan, outcome, sessions)
     return outcome
 
 
@@ -157,7 +157,13 @@ def _record_new_flags(
             )
 
 
-def _store_outcome(plan: Plan, outcome: cadence.Outcome) -> None:
+def _store_outcome(plan: Plan, outcome: cadence.Outcome, sessions: list[TreatmentSession]) -> None:
+    kept = figures.figures(
+        plan.baseline_pain,
+        (figures.Visit(s.date, s.pain_before, s.pain_medication_doses) for s in sessions),
+    )
+    for name, value in kept.as_fields().items():
+        setattr(plan, name, value)
     plan.cadence = outcome.cadence
     plan.policy_cadence = outcome.policy_cadence
     plan.on_hold = outcome.held

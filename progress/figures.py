@@ -8,9 +8,8 @@ least 30% from the baseline; a substantial one, at least 2 points and 50%.
 from dataclasses import dataclass
 from fractions import Fraction
 
-IMPORTANT_POINTS = 2
-IMPORTANT_FRACTION = Fraction(3, 10)
-SUBSTANTIAL_FRACTION = Fraction(1, 2)
+from core.measures import IMPORTANT_FRACTION, IMPORTANT_POINTS, SUBSTANTIAL_FRACTION
+
 # A change in the patient-specific function score (mean of 0-10 ratings) of about
 # 2 points is clinically important.
 PSFS_IMPORTANT_POINTS = 2

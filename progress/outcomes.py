@@ -48,6 +48,7 @@ from checkins.models import CheckIn
 from intake.models import Intake
 from intake.vocabulary import PainType
 from plans import cadence
+from plans import figures as plan_figures
 from plans.models import Plan, PlanSession
 from progress.figures import IMPORTANT_FRACTION, IMPORTANT_POINTS, SUBSTANTIAL_FRACTION
 from sessions.models import NUMBER_RANGES, AdverseEvent, TreatmentSession
@@ -325,6 +326,65 @@ def _tenths(share) -> int:
     return int(tenths)
 
 
+# Each counted plan's figures worked out from its signed sessions up to the period's
+# end (a period that ends before today): a window over all of them, then one row per
+# plan. Formatted with quoted table names and constants only.
+WORKED_OUT_PER_PLAN = """numbered AS (
+    -- Each counted plan's signed sessions numbered in date order, in one window over
+    -- all of them (hash joins: no look-up per plan).
+    SELECT ps.plan_id, s.date, s.pain_before, s.pain_medication_doses AS doses,
+           c.baseline_pain,
+           ROW_NUMBER() OVER (
+               PARTITION BY ps.plan_id ORDER BY s.date, s.signed_at, s.id
+           ) AS n
+    FROM counted c
+    JOIN {plan_session_table} ps ON ps.plan_id = c.id
+    JOIN {session_table} s ON s.id = ps.session_id
+    WHERE s.status = %s{session_filter}
+),
+per_plan AS (
+    -- A value at the latest (or first) numbered session, without another window:
+    -- MAX (or MIN) of n * {slot} + value, whose remainder is the value (pain is 0-10,
+    -- doses 0-200 by the table's constraints). Sessions are in date order, so the
+    -- first and last dated sessions with doses are the earliest and latest dates.
+    SELECT n.plan_id,
+           COUNT(*) AS signed,
+           MAX(n.n * {slot} + n.pain_before) %% {slot} AS latest_pain,
+           MIN(CASE WHEN {meets} THEN n.n END) AS first_reached,
+           MIN(n.date) AS first_day,
+           MIN(n.n * {slot} + n.doses) %% {slot} AS first_session_doses,
+           MIN(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS first_session_day,
+           MAX(n.n * {slot} + n.doses) %% {slot} AS last_session_doses,
+           MAX(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS last_session_day,
+           CASE WHEN COUNT(n.doses) > 1 THEN 1 ELSE 0 END AS dosed_again
+    FROM numbered n
+    GROUP BY n.plan_id
+)"""
+
+# Every signed session counts (no period, or one that ends today or later): the same
+# columns from the figures each plan keeps (plans.figures), no session read.
+KEPT_PER_PLAN = """per_plan AS (
+    SELECT c.id AS plan_id,
+           c.session_count AS signed,
+           c.latest_pain,
+           c.first_important_visit AS first_reached,
+           c.first_visit_date AS first_day,
+           c.first_doses AS first_session_doses,
+           c.first_doses_date AS first_session_day,
+           c.last_doses AS last_session_doses,
+           c.last_doses_date AS last_session_day,
+           CASE WHEN c.dosed_visits > 1 THEN 1 ELSE 0 END AS dosed_again
+    FROM counted c
+    WHERE c.session_count > 0
+)"""
+
+
+def _kept_figures_hold(filters: Filters, today: datetime.date) -> bool:
+    """Whether the plans' kept figures answer: every signed session counts (sessions
+    are never dated after the day they are written)."""
+    return filters.date_to is None or filters.date_to >= today
+
+
 def _plan_figures_sql(filters: Filters, today: datetime.date) -> tuple[str, tuple]:
     """One row per (practitioner, number of the session that first met the rule among
     measured plans) with every per-plan count; its size is bounded by practitioners
@@ -357,6 +417,8 @@ def _plan_figures_sql(filters: Filters, today: datetime.date) -> tuple[str, tupl
         "cadence",
         "next_due",
         "non_responder",
+        "session_count",
+        *plan_figures.FIELDS,
     )
     intakes = (
         _latest_intakes()
@@ -428,39 +490,21 @@ def _plan_figures_sql(filters: Filters, today: datetime.date) -> tuple[str, tupl
     pain_types = ", ".join(f"COALESCE(li.pt_{v}, 0) AS pt_{v}" for v in PainType.values)
     # Only compiled ORM SQL, quoted table names and constants are formatted in; every
     # value is a parameter.
+    if _kept_figures_hold(filters, today):
+        # Every signed session counts: the figures the plan keeps (plans.figures).
+        per_plan, session_params = KEPT_PER_PLAN, ()
+    else:
+        per_plan = WORKED_OUT_PER_PLAN.format(
+            session_table=_table(TreatmentSession),
+            plan_session_table=_table(PlanSession),
+            session_filter=session_filter,
+            slot=SLOT,
+            meets=meets,
+        )
+        session_params = (TreatmentSession.Status.SIGNED, *session_params)
     sql = f"""
 WITH counted AS ({plans_sql}),
-numbered AS (
-    -- Each counted plan's signed sessions numbered in date order, in one window over
-    -- all of them (hash joins: no look-up per plan).
-    SELECT ps.plan_id, s.date, s.pain_before, s.pain_medication_doses AS doses,
-           c.baseline_pain,
-           ROW_NUMBER() OVER (
-               PARTITION BY ps.plan_id ORDER BY s.date, s.signed_at, s.id
-           ) AS n
-    FROM counted c
-    JOIN {_table(PlanSession)} ps ON ps.plan_id = c.id
-    JOIN {_table(TreatmentSession)} s ON s.id = ps.session_id
-    WHERE s.status = %s{session_filter}
-),
-per_plan AS (
-    -- A value at the latest (or first) numbered session, without another window:
-    -- MAX (or MIN) of n * {SLOT} + value, whose remainder is the value (pain is 0-10,
-    -- doses 0-200 by the table's constraints). Sessions are in date order, so the
-    -- first and last dated sessions with doses are the earliest and latest dates.
-    SELECT n.plan_id,
-           COUNT(*) AS signed,
-           MAX(n.n * {SLOT} + n.pain_before) %% {SLOT} AS latest_pain,
-           MIN(CASE WHEN {meets} THEN n.n END) AS first_reached,
-           MIN(n.date) AS first_day,
-           MIN(n.n * {SLOT} + n.doses) %% {SLOT} AS first_session_doses,
-           MIN(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS first_session_day,
-           MAX(n.n * {SLOT} + n.doses) %% {SLOT} AS last_session_doses,
-           MAX(CASE WHEN n.doses IS NOT NULL THEN n.date END) AS last_session_day,
-           CASE WHEN COUNT(n.doses) > 1 THEN 1 ELSE 0 END AS dosed_again
-    FROM numbered n
-    GROUP BY n.plan_id
-),
+{per_plan},
 dosed_intakes AS ({dosed_sql}),
 intake_doses AS (
     -- Before treatment: the last intake with doses submitted by the day of the plan's
@@ -519,7 +563,6 @@ GROUP BY f.practitioner_id, u.first_name, u.last_name, u.username,
 """  # noqa: S608  # nosec B608
     params = (
         *plans_params,
-        TreatmentSession.Status.SIGNED,
         *session_params,
         *dosed_params,
         adapt(today),

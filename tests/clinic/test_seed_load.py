@@ -21,7 +21,7 @@ from checkins.models import CheckIn
 from clinic import loadgen
 from clinic.management.commands.seed_load import _hours
 from intake.models import Intake, IntakeMedication, IntakePainRegion, Patient
-from plans import cadence
+from plans import cadence, figures
 from plans import services as plan_services
 from plans.models import Plan, PlanEvent, PlanSession
 from plans.selectors import derive_baseline, plan_outcome, plan_visits
@@ -124,6 +124,13 @@ def test_each_plan_holds_what_replaying_its_sessions_gives(loaded):
         ), plan
         baseline = derive_baseline(plan.patient, visits[0])
         assert (plan.baseline_pain, plan.baseline_source) == (baseline.value, baseline.source)
+        # The figures the outcomes read (plans.figures), as signing keeps them.
+        kept = figures.figures(
+            plan.baseline_pain,
+            [figures.Visit(v.date, v.pain_before, v.pain_medication_doses) for v in visits],
+        )
+        assert {name: getattr(plan, name) for name in figures.FIELDS} == kept.as_fields(), plan
+        assert kept.latest_pain is not None
         # The history records each change the replay made, by the session that made it.
         changes = [step for step in outcome.steps if step.changed]
         events = plan.events.filter(kind=PlanEvent.Kind.CADENCE).order_by("created_at", "pk")

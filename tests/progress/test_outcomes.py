@@ -67,6 +67,16 @@ def treat(
     return plan
 
 
+@pytest.fixture(autouse=True, params=["kept", "worked out"])
+def per_plan_figures(request, monkeypatch):
+    """Every test twice: with the figures each plan keeps (plans.figures), used when
+    every signed session counts, and with the figures worked out from the sessions,
+    as for a period that ends before today. Both must give the same exact answers."""
+    if request.param == "worked out":
+        monkeypatch.setattr("progress.outcomes._kept_figures_hold", lambda _f, _t: False)
+    return request.param
+
+
 @pytest.fixture
 def lin():
     return PractitionerProfileFactory(user__first_name="Lin", user__last_name="Zhou").user
