@@ -189,6 +189,9 @@ def prepare(args) -> None:
             "phone": phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.NATIONAL),
             "date_of_birth": searched.date_of_birth.isoformat(),
             "practitioner": users["acupuncturist"].pk,
+            # The day view on a weekday, when every practitioner works (today may be a
+            # Sunday, when the clinic is closed): the coming Tuesday, or today.
+            "weekday": (today + datetime.timedelta(days=(1 - today.weekday()) % 7)).isoformat(),
             "fhir": fhir,
         },
         "sizes": {
