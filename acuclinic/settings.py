@@ -293,6 +293,12 @@ CONTENT_SECURITY_POLICY = {
 
 # Phone numbers typed without a country code are read as numbers of this region.
 CLINIC_PHONE_REGION = env.str("CLINIC_PHONE_REGION", default="US")
+# The order of a date typed with slashes or dots into the patient search: "MDY"
+# (03/14/1958, as in the US) or "DMY" (14/03/1958, 14.03.1958). ISO dates
+# (1958-03-14) are read either way.
+DATE_INPUT_ORDER = env.str("DATE_INPUT_ORDER", default="MDY").strip().upper()
+if DATE_INPUT_ORDER not in ("MDY", "DMY"):
+    raise ImproperlyConfigured('DATE_INPUT_ORDER must be "MDY" or "DMY".')
 PATIENTS_PER_PAGE = 25
 INTAKES_PER_PAGE = 25
 SESSIONS_PER_PAGE = 20

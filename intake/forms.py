@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.concurrency import VersionedFormMixin
 from core.forms import ReasonForm
+from intake.duplicates import email_key, name_key, phone_key
 from intake.models import Patient, ReminderChannel
 from intake.phone import normalise_phone
 
@@ -154,7 +155,8 @@ class PatientForm(DemographicsValidation, forms.ModelForm):
         )
 
     def duplicate_key(self) -> str:
-        """Fingerprint of the cleaned name and date of birth.
+        """Fingerprint of what the duplicate guard compares: the names, date of birth,
+        phone and email (intake.duplicates).
 
         "Register anyway" sends it back, so a confirmation that a matching chart is
         a different person holds only for exactly those details.
@@ -162,9 +164,11 @@ class PatientForm(DemographicsValidation, forms.ModelForm):
         data = self.cleaned_data
         text = "|".join(
             [
-                data["first_name"].strip().casefold(),
-                data["last_name"].strip().casefold(),
+                name_key(data["first_name"]),
+                name_key(data["last_name"]),
                 data["date_of_birth"].isoformat(),
+                phone_key(data.get("phone") or ""),
+                email_key(data.get("email") or ""),
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -4,12 +4,13 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from core.ranges import in_range
 from intake.phone import format_phone, phone_search_term
-from intake.search import normalise, patient_search_name
+from intake.search import birth_dates, normalise, patient_search_name
 from intake.vocabulary import (
     HEADACHE_TYPES,
     Answer,
@@ -35,22 +36,32 @@ class PatientQuerySet(models.QuerySet):
         return self.filter(status=Patient.Status.ARCHIVED)
 
     def search(self, query: str):
-        """Match a typed name, date of birth (YYYY-MM-DD), phone number or email.
+        """Match a typed name, date of birth, phone number or part of an email, the
+        closest first (docs/product-rules.md, "Finding patients").
 
-        Names are matched without accents, case or punctuation (intake.search), every
-        typed word somewhere in the first, last or preferred name: "garcia tomas"
-        finds "Tomás García". On PostgreSQL a trigram index serves these substring
-        matches (migration 0008).
+        - A date of birth: ISO (1958-03-14), or in the clinic's order
+          (settings.DATE_INPUT_ORDER: 03/14/1958 or 14/03/1958), intake.search.birth_dates.
+          A date that cannot exist is searched as text.
+        - A phone number, whole (in any format) or its digits in part.
+        - With an "@": part of an email.
+        - Otherwise names, without accents, case or punctuation (intake.search), every
+          typed word somewhere in the first, last or preferred name: "garcia tomas"
+          finds "Tomás García"; a single word of three or more characters also finds
+          the charts whose email holds it ("lena.f").
+
+        Names come in order of closeness: every word typed a whole name first, then
+        every word the start of a name, then words inside names, then emails; each in
+        name order. On PostgreSQL trigram indexes serve the substring matches
+        (migrations 0008 and 0009).
         """
         query = " ".join(query.split())
         if not query:
             return self
-        try:
-            return self.filter(date_of_birth=datetime.date.fromisoformat(query))
-        except ValueError:
-            pass
+        dates = birth_dates(query, order=settings.DATE_INPUT_ORDER, today=timezone.localdate())
+        if dates:
+            return self.filter(date_of_birth__in=dates)
         if "@" in query:
-            return self.filter(email__icontains=query)
+            return self._email_contains(query)
         digits = re.sub(r"\D", "", query)
         if _PHONE_LIKE.match(query) and len(digits) >= 3:
             e164 = phone_search_term(query)
@@ -60,45 +71,45 @@ class PatientQuerySet(models.QuerySet):
             # as a substring once a national trunk 0 is dropped.
             return self.filter(phone__contains=digits.lstrip("0") or digits)
         words = normalise(query).split()
-        if not words:
+        by_email = " " not in query and len(query) >= _EMAIL_PART_MIN
+        if not words and not by_email:
             # Only punctuation: nothing a name could match.
             return self.none()
-        return self.filter(*(Q(search_name__contains=word) for word in words))
-
-    def possible_duplicates(self, *, first_name: str, last_name: str, date_of_birth):
-        """Charts that may be the same person: same names (any case) and date of birth."""
-        return self.filter(
-            first_name__iexact=first_name.strip(),
-            last_name__iexact=last_name.strip(),
-            date_of_birth=date_of_birth,
-        ).order_by("created_at")
-
-    def matching_any(self, keys) -> set[tuple[str, str, datetime.date]]:
-        """Of (first name, last name, date of birth) keys, those some chart matches.
-
-        One query for a whole list (the self-registration queue); keys come back
-        stripped and casefolded, as match_key() makes them.
-        """
-        condition = Q()
-        for first, last, dob in keys:
-            if dob is not None:
-                condition |= Q(
-                    first_name__iexact=first.strip(),
-                    last_name__iexact=last.strip(),
-                    date_of_birth=dob,
-                )
-        if not condition:
-            return set()
-        return {
-            match_key(first, last, dob)
-            for first, last, dob in self.filter(condition).values_list(
-                "first_name", "last_name", "date_of_birth"
+        names = Q(*(Q(search_name__contains=word) for word in words)) if words else Q(pk=None)
+        found = self.annotate(
+            search_padded=Concat(
+                Value(" "), "search_name", Value(" "), output_field=models.TextField()
+            ),
+            email_lower=Lower("email"),
+        )
+        if by_email:
+            found = found.filter(names | Q(email_lower__contains=query.lower()))
+        else:
+            found = found.filter(names)
+        return found.annotate(
+            closeness=models.Case(
+                models.When(_every_word(words, " {} "), then=Value(0)),
+                models.When(_every_word(words, " {}"), then=Value(1)),
+                models.When(names, then=Value(2)),
+                default=Value(3),
             )
-        }
+        ).order_by("closeness", "last_name", "first_name", "date_of_birth", "pk")
+
+    def _email_contains(self, text: str):
+        return self.annotate(email_lower=Lower("email")).filter(email_lower__contains=text.lower())
 
 
-def match_key(first_name: str, last_name: str, date_of_birth) -> tuple:
-    return (first_name.strip().casefold(), last_name.strip().casefold(), date_of_birth)
+# A single word of this many characters is also looked for in emails; shorter ones
+# ("li") would match too many addresses to help.
+_EMAIL_PART_MIN = 3
+
+
+def _every_word(words: list[str], pattern: str) -> Q:
+    """Every word, placed in `pattern`, is in the chart's names padded with a space
+    either side: " {} " a whole name, " {}" the start of one. Never true without words."""
+    if not words:
+        return Q(pk=None)
+    return Q(*(Q(search_padded__contains=pattern.format(word)) for word in words))
 
 
 class ReminderChannel(models.TextChoices):
@@ -200,8 +211,9 @@ class Patient(models.Model):
             # Search by a whole phone number (stored in E.164).
             models.Index(fields=["phone"], name="intake_patient_phone"),
             # Search by part of a name, a phone number or an email (substring
-            # matches): trigram indexes on PostgreSQL only, made by migration 0008
-            # outside the model's state, since SQLite has no GIN index.
+            # matches): trigram indexes on PostgreSQL only, made by migrations 0008
+            # (names, phone) and 0009 (the lowered email) outside the model's state,
+            # since SQLite has no GIN index.
         ]
         constraints = [
             models.CheckConstraint(

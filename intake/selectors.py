@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 
-from intake.models import Intake, IntakeInvitation, Patient, match_key
+from intake.duplicates import Identity, duplicate_reasons
+from intake.models import Intake, IntakeInvitation, Patient
 from intake.steps import answer_sections
 
 
@@ -145,7 +146,8 @@ def intakes_to_review(page_number) -> Page:
 
 def registrations_to_confirm(page_number) -> Page:
     """Self-registrations waiting for the front desk, newest first; each row says
-    whether a chart may be the same person (`has_match`), in one query for the page."""
+    whether a chart may be the same person (`has_match`, the duplicate guard's rule),
+    in one query for the page."""
     pending = (
         Intake.objects.pending_registrations()
         .only(
@@ -157,18 +159,53 @@ def registrations_to_confirm(page_number) -> Page:
             "last_name",
             "date_of_birth",
             "phone",
+            "email",
         )
         .order_by("-submitted_at", "-pk")
     )
     page = Paginator(pending, settings.INTAKES_PER_PAGE).get_page(page_number)
-    keys = [(i.first_name, i.last_name, i.date_of_birth) for i in page]
-    matched = Patient.objects.matching_any(keys) if keys else set()
+    born = _charts_born_on({i.date_of_birth for i in page if i.date_of_birth is not None})
     for registration in page:
-        registration.has_match = (
-            match_key(registration.first_name, registration.last_name, registration.date_of_birth)
-            in matched
+        identity = Identity.of(registration)
+        registration.has_match = any(
+            duplicate_reasons(identity, Identity.of(chart))
+            for chart in born.get(registration.date_of_birth, [])
         )
     return page
+
+
+# What the duplicate guard compares (intake.duplicates.Identity).
+_GUARD_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
+
+
+def _charts_born_on(dates) -> dict[datetime.date, list[Patient]]:
+    """Charts by date of birth, for these dates (one query on the date-of-birth index)."""
+    if not dates:
+        return {}
+    charts: dict[datetime.date, list[Patient]] = {}
+    for chart in Patient.objects.filter(date_of_birth__in=dates).only(*_GUARD_FIELDS):
+        charts.setdefault(chart.date_of_birth, []).append(chart)
+    return charts
+
+
+def possible_duplicates(identity: Identity, *, exclude: Patient | None = None) -> list[Patient]:
+    """Charts that may be the person `identity` describes (intake.duplicates), archived
+    ones included, oldest first, at most 10; each carries `duplicate_reasons`, the
+    words saying why. One query, on the date-of-birth index: every match shares it."""
+    if identity.date_of_birth is None:
+        return []
+    charts = Patient.objects.filter(date_of_birth=identity.date_of_birth)
+    if exclude is not None:
+        charts = charts.exclude(pk=exclude.pk)
+    matches = []
+    for chart in charts.order_by("created_at", "pk"):
+        reasons = duplicate_reasons(identity, Identity.of(chart))
+        if reasons:
+            chart.duplicate_reasons = reasons
+            matches.append(chart)
+            if len(matches) == 10:
+                break
+    return matches
 
 
 def queue_counts() -> dict[str, int]:
@@ -180,17 +217,9 @@ def queue_counts() -> dict[str, int]:
 
 
 def registration_candidates(registration: Intake, *, search: str) -> tuple[list, list]:
-    """Charts a self-registration may belong to: those with the same name and date of
-    birth, and those the front desk's search finds (at most 10 of each)."""
-    matches = []
-    if registration.date_of_birth:
-        matches = list(
-            Patient.objects.possible_duplicates(
-                first_name=registration.first_name,
-                last_name=registration.last_name,
-                date_of_birth=registration.date_of_birth,
-            )[:10]
-        )
+    """Charts a self-registration may belong to: those the duplicate guard would name,
+    and those the front desk's search finds (at most 10 of each)."""
+    matches = possible_duplicates(Identity.of(registration))
     found = []
     if search:
         found = list(Patient.objects.search(search).exclude(pk__in=[m.pk for m in matches])[:10])

@@ -13,6 +13,7 @@ from audit.history import check_version
 from audit.trail import record_children, row_texts
 from core.concurrency import hold_lock
 from core.models import Clinic
+from intake.duplicates import Identity
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -23,9 +24,11 @@ from intake.models import (
     Patient,
     ReminderChannel,
 )
+from intake.selectors import possible_duplicates
 
-# What says two charts may be one person.
-_IDENTITY_KEY = ("first_name", "last_name", "date_of_birth")
+# What the duplicate guard compares (intake.duplicates): a change to any of them on
+# an existing chart is checked again.
+_GUARDED_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
 
 _ARCHIVE_FIELDS = [
     "status",
@@ -52,32 +55,28 @@ def refuse_archived(patient: Patient, message: str | None = None) -> None:
 
 
 class PossibleDuplicate(Exception):
-    """Charts that may be the same person. Staff who know it is someone else say so
-    (`duplicate_confirmed`), and the save goes ahead."""
+    """Charts that may be the same person (intake.duplicates: the same date of birth
+    and a similar name, the same phone or the same email). Staff who know it is
+    someone else say so (`duplicate_confirmed`), and the save goes ahead."""
 
     def __init__(self, matches: list[Patient]):
-        super().__init__("A chart with the same name and date of birth exists.")
+        super().__init__(
+            "A chart with the same date of birth and a similar name, phone or email exists."
+        )
         self.matches = matches
 
 
-def _refuse_duplicates(identity: dict, *, exclude: Patient | None, confirmed: bool) -> None:
-    """Raise PossibleDuplicate when a chart matches `identity` (names, date of birth).
+def _refuse_duplicates(identity: Identity, *, exclude: Patient | None, confirmed: bool) -> None:
+    """Raise PossibleDuplicate when a chart may be the person `identity` describes.
 
     Two registrations of one person sent at the same moment must not both find no
     match and both save: the check and the write that follows run under a lock on
-    the date of birth, which every such registration takes.
+    the date of birth, which every match shares and every such registration takes.
     """
-    hold_lock(f"intake.Patient.date_of_birth={identity['date_of_birth'].isoformat()}")
+    hold_lock(f"intake.Patient.date_of_birth={identity.date_of_birth.isoformat()}")
     if confirmed:
         return
-    matches = Patient.objects.possible_duplicates(
-        first_name=identity["first_name"],
-        last_name=identity["last_name"],
-        date_of_birth=identity["date_of_birth"],
-    )
-    if exclude is not None:
-        matches = matches.exclude(pk=exclude.pk)
-    matches = list(matches[:10])
+    matches = possible_duplicates(identity, exclude=exclude)
     if matches:
         raise PossibleDuplicate(matches)
 
@@ -108,7 +107,7 @@ def refuse_unusable_reminder(patient: Patient) -> None:
 @transaction.atomic
 def patient_create(*, data: dict, created_by: User, duplicate_confirmed: bool = False) -> Patient:
     """Register a patient, unless a chart may be the same person (PossibleDuplicate)."""
-    _refuse_duplicates(data, exclude=None, confirmed=duplicate_confirmed)
+    _refuse_duplicates(Identity.from_data(data), exclude=None, confirmed=duplicate_confirmed)
     return Patient.objects.create(**data, created_by=created_by, updated_by=created_by)
 
 
@@ -123,16 +122,20 @@ def patient_update(
 ) -> Patient:
     """Save demographics. With `version` (the edit form's), refuse a stale edit.
 
-    New names or a new date of birth that match another chart are refused as on
-    registration (PossibleDuplicate), unless staff confirmed it is someone else.
+    A change to the names, date of birth, phone or email that makes the chart look
+    like another is refused as on registration (PossibleDuplicate), unless staff
+    confirmed it is someone else; a save that changes none of them is not checked
+    again, so a pair once confirmed as two people stays editable.
     A new reminder preference records who set it and when; one with no address to
     go to (email without an email address) is refused (ReminderChannelError).
     """
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
         check_version(locked, version, data)
-    identity = {name: data.get(name, getattr(locked, name)) for name in _IDENTITY_KEY}
-    if any(name in data for name in _IDENTITY_KEY):
+    if any(name in data and data[name] != getattr(locked, name) for name in _GUARDED_FIELDS):
+        identity = Identity.from_data(
+            {name: data.get(name, getattr(locked, name)) for name in _GUARDED_FIELDS}
+        )
         _refuse_duplicates(identity, exclude=locked, confirmed=duplicate_confirmed)
     reminder_changed = (
         "reminder_channel" in data and data["reminder_channel"] != locked.reminder_channel

@@ -121,3 +121,15 @@ def test_a_dot_env_file_supplies_settings_but_the_environment_wins(tmp_path):
         timeout=60,
     )
     assert result.stdout.split() == ["True", "CA"], result.stderr
+
+
+def test_the_app_refuses_to_start_with_a_date_order_it_cannot_read():
+    result = _start_django(DJANGO_DEBUG="1", DATE_INPUT_ORDER="YMD")
+    assert result.returncode != 0
+    assert 'DATE_INPUT_ORDER must be "MDY" or "DMY".' in result.stderr
+
+
+@pytest.mark.parametrize("order", ["MDY", "dmy", " DMY "])
+def test_the_date_order_is_read_in_any_case(order):
+    result = _start_django(DJANGO_DEBUG="1", DATE_INPUT_ORDER=order)
+    assert result.returncode == 0, result.stderr

@@ -99,7 +99,11 @@ def test_front_desk_logs_in_registers_a_patient_meets_the_duplicate_guard_and_ma
         has=page.get_by_role("heading", name="This may be a patient who is already registered")
     )
     expect(guard).to_be_visible()
-    expect(guard).to_contain_text("1 chart already has the same name and date of birth")
+    expect(guard).to_contain_text(
+        "1 chart already has the same date of birth and a similar name, the same phone or "
+        "the same email"
+    )
+    expect(guard).to_contain_text("Matched on: same name.")
     expect(guard).to_contain_text("born 1984-03-09")
     register_anyway = "It's a different person: register anyway"
     expect(guard.get_by_role("button", name=register_anyway)).to_be_visible()

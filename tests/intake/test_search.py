@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intake.models import Patient
-from intake.search import normalise, patient_search_name
+from intake.search import birth_dates, normalise, patient_search_name
 from intake.services import intake_submit, patient_update
 from tests.factories import IntakeFactory, PatientFactory
 
@@ -168,3 +168,174 @@ def test_a_preferred_name_given_in_the_intake_is_found(front_desk, charts):
         ip=None,
     )
     assert _found("lenchen") == {"Fischer"}
+
+
+# --- Dates of birth as typed --------------------------------------------------------------
+
+TODAY = datetime.date(2025, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "order", "dates"),
+    [
+        ("1958-03-14", "MDY", [datetime.date(1958, 3, 14)]),
+        ("1958-03-14", "DMY", [datetime.date(1958, 3, 14)]),
+        ("1958-3-4", "DMY", [datetime.date(1958, 3, 4)]),
+        ("03/14/1958", "MDY", [datetime.date(1958, 3, 14)]),
+        ("3/14/1958", "MDY", [datetime.date(1958, 3, 14)]),
+        ("03-14-1958", "MDY", [datetime.date(1958, 3, 14)]),
+        ("14/03/1958", "DMY", [datetime.date(1958, 3, 14)]),
+        ("14.03.1958", "DMY", [datetime.date(1958, 3, 14)]),
+        ("04/03/1958", "MDY", [datetime.date(1958, 4, 3)]),
+        ("04/03/1958", "DMY", [datetime.date(1958, 3, 4)]),
+        # A two-digit year: either century, never a date still to come.
+        ("03/14/58", "MDY", [datetime.date(1958, 3, 14)]),
+        ("14.03.58", "DMY", [datetime.date(1958, 3, 14)]),
+        ("01/02/20", "MDY", [datetime.date(1920, 1, 2), datetime.date(2020, 1, 2)]),
+        ("05/31/25", "MDY", [datetime.date(1925, 5, 31), datetime.date(2025, 5, 31)]),
+        ("06/02/25", "MDY", [datetime.date(1925, 6, 2)]),
+        # Dates that cannot exist, in the clinic's order or at all: not dates.
+        ("14/03/1958", "MDY", []),
+        ("03/14/1958", "DMY", []),
+        ("02/30/1958", "MDY", []),
+        ("1958-02-29", "MDY", []),
+        ("1958-13-01", "DMY", []),
+        ("0000-01-01", "MDY", []),
+        # Not written as a date.
+        ("03/14-1958", "MDY", []),
+        ("03/14/195", "MDY", []),
+        ("14031958", "DMY", []),
+        ("garcia", "MDY", []),
+        ("555-0134", "MDY", []),
+    ],
+)
+def test_dates_of_birth_are_read_in_the_clinics_order(typed, order, dates):
+    assert birth_dates(typed, order=order, today=TODAY) == dates
+
+
+def test_an_unknown_order_is_a_mistake_in_the_code_not_a_guess():
+    with pytest.raises(ValueError, match="order"):
+        birth_dates("03/14/1958", order="YMD", today=TODAY)
+
+
+born = st.dates(min_value=datetime.date(1900, 1, 1), max_value=TODAY)
+
+
+@given(date=born, separator=st.sampled_from("/.-"))
+def test_every_date_written_in_the_clinics_order_is_read_back(date, separator):
+    mdy = separator.join([f"{date.month:02d}", f"{date.day:02d}", f"{date.year}"])
+    dmy = separator.join([f"{date.day}", f"{date.month}", f"{date.year}"])
+    assert birth_dates(mdy, order="MDY", today=TODAY) == [date]
+    assert birth_dates(dmy, order="DMY", today=TODAY) == [date]
+    assert birth_dates(date.isoformat(), order="DMY", today=TODAY) == [date]
+
+
+@given(date=born, order=st.sampled_from(["MDY", "DMY"]))
+def test_a_two_digit_year_finds_the_date_in_either_century_and_none_to_come(date, order):
+    day_month = (
+        [f"{date.month}", f"{date.day}"] if order == "MDY" else [f"{date.day}", f"{date.month}"]
+    )
+    typed = "/".join([*day_month, f"{date.year % 100:02d}"])
+    dates = birth_dates(typed, order=order, today=TODAY)
+    assert date in dates
+    assert all(d <= TODAY and (d.month, d.day) == (date.month, date.day) for d in dates)
+    assert {d.year % 100 for d in dates} == {date.year % 100}
+
+
+@given(month=st.integers(13, 99), day=st.integers(1, 28), year=st.integers(1900, 2025))
+def test_a_month_that_cannot_be_is_not_a_date(month, day, year):
+    assert birth_dates(f"{month}/{day}/{year}", order="MDY", today=TODAY) == []
+    assert birth_dates(f"{day}.{month}.{year}", order="DMY", today=TODAY) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("order", "query"),
+    [
+        ("MDY", "03/14/1958"),
+        ("MDY", "3/14/1958"),
+        ("MDY", "03/14/58"),
+        ("MDY", "1958-03-14"),
+        ("DMY", "14/03/1958"),
+        ("DMY", "14.03.1958"),
+        ("DMY", "1958-03-14"),
+    ],
+)
+def test_a_date_of_birth_typed_in_the_clinics_order_finds_the_chart(charts, settings, order, query):
+    settings.DATE_INPUT_ORDER = order
+    assert _found(query) == {"García"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["02/30/1958", "14/03/1958", "1958-02-30", "99/99/9999"])
+def test_a_date_that_cannot_exist_is_searched_as_text_and_finds_nothing(charts, settings, query):
+    settings.DATE_INPUT_ORDER = "MDY"
+    assert _found(query) == set()
+
+
+# --- Part of an email ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def emails(front_desk):
+    def chart(first, last, email):
+        return PatientFactory(first_name=first, last_name=last, email=email, created_by=front_desk)
+
+    return [
+        chart("Lena", "Fischer", "lena.fischer@example.org"),
+        chart("Tomás", "García", "TGarcia@Example.COM"),
+        chart("Ana", "Moreno", ""),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("lena.f", {"Fischer"}),
+        ("LENA.FISCHER", {"Fischer"}),
+        ("@example.org", {"Fischer"}),
+        ("@EXAMPLE.com", {"García"}),
+        ("tgarcia", {"García"}),
+        ("fischer@", {"Fischer"}),
+        ("nobody@example.org", set()),
+        ("@", {"Fischer", "García"}),
+    ],
+)
+def test_part_of_an_email_finds_the_chart_in_any_case(emails, query, found):
+    assert _found(query) == found
+
+
+# --- Closest first -------------------------------------------------------------------------
+
+
+def _order(query) -> list[str]:
+    return [f"{p.first_name} {p.last_name}" for p in Patient.objects.search(query)]
+
+
+@pytest.mark.django_db
+def test_whole_names_come_first_then_starts_of_names_then_names_within_then_emails(front_desk):
+    for first, last, email in [
+        ("Bo", "Mcgarcia", ""),
+        ("Kim", "Lee", "garcia.fan@example.org"),
+        ("Ana", "Garciaz", ""),
+        ("Zoe", "García", ""),
+        ("Al", "Garcia", ""),
+    ]:
+        PatientFactory(first_name=first, last_name=last, email=email, created_by=front_desk)
+
+    assert _order("garcia") == [
+        "Al Garcia",  # whole names, in name order
+        "Zoe García",
+        "Ana Garciaz",  # the start of a name
+        "Bo Mcgarcia",  # within a name
+        "Kim Lee",  # only the email
+    ]
+
+
+@pytest.mark.django_db
+def test_with_several_words_the_loosest_word_places_the_chart(front_desk):
+    for first, last in [("Atom", "Garcia"), ("Tomás", "García"), ("Tom", "Garcia")]:
+        PatientFactory(first_name=first, last_name=last, email="", created_by=front_desk)
+
+    assert _order("garcia tom") == ["Tom Garcia", "Tomás García", "Atom Garcia"]

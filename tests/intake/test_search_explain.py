@@ -1,15 +1,19 @@
-"""The patient search uses its indexes on PostgreSQL (EXPLAIN), with a few thousand
-charts: part of a name or email (trigram indexes of migration 0008), a whole or
-partial phone number, a date of birth."""
+"""The patient search and the duplicate guard use their indexes on PostgreSQL
+(EXPLAIN), with a few thousand charts: part of a name (trigram index of migration
+0008) or of an email (the lowered email's, migration 0009), a whole or partial phone
+number, a date of birth as typed; the guard's lookups by date of birth."""
 
 import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from intake.models import Patient
 from intake.search import patient_search_name
-from intake.selectors import patient_page
+from intake.selectors import patient_page, registrations_to_confirm
+from intake.services import PossibleDuplicate, patient_create
+from tests.factories import IntakeFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -24,7 +28,7 @@ FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Elif", "Femi", "Grace", "Hiro", "In�
 TRIGRAM_INDEXES = [
     "intake_patient_search_trgm",
     "intake_patient_phone_trgm",
-    "intake_patient_email_trgm",
+    "intake_patient_email_lower_trgm",
 ]
 LAST = ["Adams", "Björk", "Chen", "Dubois", "Eriksen", "Fontaine", "Gomez", "Haas", "Ito", "Jansen"]
 
@@ -79,11 +83,16 @@ SEARCHES = [
     ("5550134", "intake_patient_phone_trgm"),
     ("+1 212 555 0134", "intake_patient_phone"),
     ("1958-03-14", "intake_patient_dob"),
-    ("garcia@example", "intake_patient_email_trgm"),
+    ("03/14/1958", "intake_patient_dob"),
+    ("03/14/58", "intake_patient_dob"),
+    ("garcia@example", "intake_patient_email_lower_trgm"),
+    ("@EXAMPLE.COM", "intake_patient_email_lower_trgm"),
+    ("tomas.garcia", "intake_patient_email_lower_trgm"),
 ]
 
 
-def test_each_search_reads_an_index_not_the_whole_table(many_charts):
+def test_each_search_reads_an_index_not_the_whole_table(many_charts, settings):
+    settings.DATE_INPUT_ORDER = "MDY"
     # One test for all (the charts are made once): each query named when it fails.
     for query, index in SEARCHES:
         found = Patient.objects.search(query)
@@ -105,4 +114,55 @@ def test_the_patient_lists_page_of_a_name_search_reads_the_trigram_index(many_ch
     plan = page.object_list.explain()
 
     assert "intake_patient_search_trgm" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def _explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _chart_reads(captured) -> list[str]:
+    return [q["sql"] for q in captured if 'FROM "intake_patient"' in q["sql"]]
+
+
+def test_the_duplicate_guards_lookup_reads_the_date_of_birth_index(many_charts, front_desk):
+    tomas = {
+        "first_name": "Tomas",
+        "last_name": "Garcia",
+        "date_of_birth": datetime.date(1958, 3, 14),
+        "sex": "male",
+        "phone": "+14155559999",
+        "email": "",
+    }
+    with CaptureQueriesContext(connection) as captured:
+        with pytest.raises(PossibleDuplicate) as refused:
+            patient_create(data=tomas, created_by=front_desk)
+    assert [p.last_name for p in refused.value.matches] == ["García"]
+
+    reads = _chart_reads(captured)
+    assert len(reads) == 1, reads
+    plan = _explain(reads[0])
+    assert "intake_patient_dob" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def test_the_self_registration_queues_match_reads_the_date_of_birth_index(many_charts):
+    for first in ["Tomas", "Ana"]:
+        IntakeFactory(
+            patient=None,
+            submitted=True,
+            first_name=first,
+            last_name="Garcia",
+            date_of_birth=datetime.date(1958, 3, 14),
+            sex="unknown",
+        )
+    with CaptureQueriesContext(connection) as captured:
+        page = registrations_to_confirm(1)
+    assert sorted((r.first_name, r.has_match) for r in page) == [("Ana", False), ("Tomas", True)]
+
+    [read] = _chart_reads(captured)
+    plan = _explain(read)
+    assert "intake_patient_dob" in plan, plan
     assert "Seq Scan" not in plan, plan

@@ -107,6 +107,99 @@ def test_renaming_a_chart_to_match_another_is_refused_as_a_duplicate(front_desk)
     assert other.first_name == "Bea"
 
 
+@pytest.mark.parametrize(
+    ("chart", "reason"),
+    [
+        ({"first_name": "Adá", "last_name": "QUILL"}, "same name"),
+        ({"first_name": "Ada", "last_name": "Quil"}, "name one typo apart"),
+        ({"first_name": "Quill", "last_name": "Ada"}, "first and last names swapped"),
+        ({"first_name": "Bea", "last_name": "Moss", "phone": ADA["phone"]}, "same phone"),
+        ({"first_name": "Bea", "last_name": "Moss", "email": "ADA@example.com"}, "same email"),
+    ],
+)
+def test_registering_someone_born_the_same_day_as_a_chart_alike_is_refused(
+    front_desk, chart, reason
+):
+    existing = PatientFactory(
+        **{"phone": "+14155550999", "email": "", **chart}, date_of_birth=ADA["date_of_birth"]
+    )
+
+    with pytest.raises(PossibleDuplicate) as refused:
+        patient_create(data=ADA, created_by=front_desk)
+
+    assert refused.value.matches == [existing]
+    assert refused.value.matches[0].duplicate_reasons == (reason,)
+    assert Patient.objects.count() == 1
+
+
+def test_a_chart_alike_but_born_another_day_does_not_stop_a_registration(front_desk):
+    PatientFactory(
+        first_name="Ada",
+        last_name="Quill",
+        date_of_birth=ADA["date_of_birth"] + datetime.timedelta(days=1),
+        phone=ADA["phone"],
+        email=ADA["email"],
+    )
+
+    patient_create(data=ADA, created_by=front_desk)
+
+    assert Patient.objects.count() == 2
+
+
+def test_the_guard_names_archived_charts_and_the_oldest_first(front_desk):
+    older = PatientFactory(
+        first_name="Ada",
+        last_name="Quil",
+        date_of_birth=ADA["date_of_birth"],
+        status=Patient.Status.ARCHIVED,
+        archived_at=timezone.now(),
+        created_at=timezone.now() - datetime.timedelta(days=400),
+    )
+    newer = PatientFactory(first_name="Ada", last_name="Quill", date_of_birth=ADA["date_of_birth"])
+    PatientFactory(first_name="Bea", last_name="Moss", date_of_birth=ADA["date_of_birth"])
+
+    with pytest.raises(PossibleDuplicate) as refused:
+        patient_create(data=ADA, created_by=front_desk)
+
+    assert refused.value.matches == [older, newer]
+
+
+def test_changing_a_phone_to_that_of_a_chart_born_the_same_day_is_refused(front_desk):
+    PatientFactory(
+        first_name="Bea", last_name="Moss", date_of_birth=ADA["date_of_birth"], phone=ADA["phone"]
+    )
+    ada = PatientFactory(
+        first_name="Ada",
+        last_name="Quill",
+        date_of_birth=ADA["date_of_birth"],
+        phone="+14155550111",
+    )
+
+    with pytest.raises(PossibleDuplicate):
+        patient_update(patient=ada, data={"phone": ADA["phone"]}, updated_by=front_desk)
+
+    ada.refresh_from_db()
+    assert ada.phone == "+14155550111"
+
+
+def test_a_save_that_changes_nothing_the_guard_compares_is_not_asked_again(front_desk):
+    # Twins sharing a phone, confirmed as two people when the second was registered.
+    PatientFactory(
+        first_name="Bea", last_name="Quill", date_of_birth=ADA["date_of_birth"], phone=ADA["phone"]
+    )
+    ada = patient_create(data=ADA, created_by=front_desk, duplicate_confirmed=True)
+    unchanged = {name: getattr(ada, name) for name in ADA}
+
+    patient_update(
+        patient=ada,
+        data={**unchanged, "address": "1 Mission St"},
+        updated_by=front_desk,
+    )
+
+    ada.refresh_from_db()
+    assert ada.address == "1 Mission St"
+
+
 def test_a_save_from_a_form_opened_before_another_save_is_a_conflict(front_desk, patient):
     patient_update(
         patient=patient, data={"phone": "+14155550111"}, updated_by=front_desk, version=1
@@ -220,6 +313,23 @@ def test_confirming_a_self_registration_as_a_new_patient_is_refused_for_a_likely
     registration.refresh_from_db()
     assert registration.is_pending_registration
     assert Patient.objects.filter(last_name="Quill").count() == 1
+
+
+def test_a_self_registration_alike_a_chart_born_the_same_day_is_refused_too(front_desk):
+    # The patient typed their name without accents and their usual phone; the chart
+    # has the accents. Nothing was asked of the patient; the desk is asked here.
+    existing = PatientFactory(
+        first_name="Adá", last_name="Quíll", date_of_birth=ADA["date_of_birth"], phone=ADA["phone"]
+    )
+    registration = pending_registration()
+
+    with pytest.raises(PossibleDuplicate) as refused:
+        registration_create_patient(intake=registration, data=ADA, registered_by=front_desk)
+
+    assert refused.value.matches == [existing]
+    assert refused.value.matches[0].duplicate_reasons == ("same name", "same phone")
+    registration.refresh_from_db()
+    assert registration.is_pending_registration
 
 
 # --- The reminder preference -------------------------------------------------------------

@@ -720,7 +720,7 @@ def _rows_with(content, text):
 def test_queue_flags_a_registration_that_matches_a_chart(desk_client, front_desk):
     PatientFactory(first_name="SAM", last_name="rivera", date_of_birth=SAM_BORN)
     _pending()
-    _pending(first_name="Alex", submitted_at=_ago(3))
+    _pending(first_name="Alex", email="alex.rivera@example.com", submitted_at=_ago(3))
     content = desk_client.get(QUEUE_URL).content.decode()
     assert content.count("possible existing patient") == 1
     [sam] = _rows_with(content, "Sam Rivera")
@@ -864,7 +864,7 @@ def test_front_desk_and_admin_open_a_pending_registration(client, users, role):
     assert 'value="Sam"' in content
     assert 'value="Rivera"' in content
     assert 'value="1980-04-25"' in content
-    assert "No chart has the same name and date of birth." in content
+    assert "No chart has the same date of birth and a similar name, phone or email." in content
 
 
 def test_acupuncturist_cannot_confirm_a_registration(client, acupuncturist):
@@ -875,15 +875,32 @@ def test_acupuncturist_cannot_confirm_a_registration(client, acupuncturist):
     assert not Patient.objects.exists()
 
 
-def test_registration_suggests_charts_with_the_same_name_and_birth_date(desk_client, front_desk):
+def test_registration_suggests_charts_the_duplicate_guard_would_name(desk_client, front_desk):
     same = PatientFactory(first_name="SAM", last_name="rivera", date_of_birth=SAM_BORN)
+    typo = PatientFactory(first_name="Sam", last_name="Rivers", date_of_birth=SAM_BORN)
     PatientFactory(first_name="Sam", last_name="Rivera", date_of_birth=datetime.date(1981, 4, 25))
-    PatientFactory(first_name="Sam", last_name="Rivers", date_of_birth=SAM_BORN)
+    PatientFactory(first_name="Ana", last_name="Moreno", date_of_birth=SAM_BORN)
     response = desk_client.get(_register_url(_pending()))
-    assert [p.pk for p in response.context["matches"]] == [same.pk]
+    assert [p.pk for p in response.context["matches"]] == [same.pk, typo.pk]
     content = response.content.decode()
-    assert "1 chart with the same name and date of birth" in content
+    assert (
+        "2 charts with the same date of birth and a similar name, the same phone or the same "
+        "email" in content
+    )
     assert chart_url(same) in content
+    assert "Matched on: same name, same email." in content
+    assert "Matched on: name one typo apart." in content
+
+
+def test_registration_suggests_a_chart_born_the_same_day_with_the_same_phone(
+    desk_client, front_desk
+):
+    shared = PatientFactory(
+        first_name="Alex", last_name="Moreno", date_of_birth=SAM_BORN, phone="+14155550199"
+    )
+    response = desk_client.get(_register_url(_pending()))
+    assert [p.pk for p in response.context["matches"]] == [shared.pk]
+    assert "Matched on: same phone." in response.content.decode()
 
 
 def test_registration_search_finds_other_charts_to_attach_to(desk_client, front_desk):

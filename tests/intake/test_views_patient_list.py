@@ -78,6 +78,48 @@ def test_search_by_name_date_of_birth_phone_or_email(desk_client, clinic_patient
     assert _names(desk_client.get(URL, {"q": query})) == expected
 
 
+@pytest.mark.parametrize(
+    ("order", "query", "expected"),
+    [
+        ("MDY", "03/14/1958", ["Margaret Holloway"]),
+        ("MDY", "11/2/1986", ["David Nguyen"]),
+        ("MDY", "02/11/64", ["James O'Brien"]),
+        ("DMY", "14/03/1958", ["Margaret Holloway"]),
+        ("DMY", "02.11.1986", ["David Nguyen"]),
+        ("DMY", "1964-02-11", ["James O'Brien"]),
+        ("MDY", "maggie.h", ["Margaret Holloway"]),
+        ("MDY", "D.NGUYEN", ["David Nguyen"]),
+    ],
+)
+def test_search_by_a_date_typed_in_the_clinics_order_or_part_of_an_email(
+    desk_client, clinic_patients, settings, order, query, expected
+):
+    settings.DATE_INPUT_ORDER = order
+    assert _names(desk_client.get(URL, {"q": query})) == expected
+
+
+@pytest.mark.parametrize("query", ["02/30/1958", "14/03/1958", "13/13/13", "1958-02-30"])
+def test_a_date_that_cannot_exist_finds_nothing_and_says_so(desk_client, clinic_patients, query):
+    response = desk_client.get(URL, {"q": query})
+    assert response.status_code == 200
+    assert _names(response) == []
+    assert "No patients found for" in response.content.decode()
+
+
+def test_the_search_names_the_date_format_the_clinic_uses(desk_client, settings):
+    settings.DATE_INPUT_ORDER = "MDY"
+    assert "date of birth (MM/DD/YYYY or YYYY-MM-DD)" in desk_client.get(URL).content.decode()
+    settings.DATE_INPUT_ORDER = "DMY"
+    assert "date of birth (DD/MM/YYYY or YYYY-MM-DD)" in desk_client.get(URL).content.decode()
+
+
+def test_the_closest_names_come_first_on_the_page(desk_client, front_desk):
+    for first, last in [("Ana", "Mcgarcia"), ("Zoe", "Garciaz"), ("Bo", "García")]:
+        PatientFactory(first_name=first, last_name=last, email="", created_by=front_desk)
+    response = desk_client.get(URL, {"q": "Garcia"})
+    assert _names(response) == ["Bo García", "Zoe Garciaz", "Ana Mcgarcia"]
+
+
 def test_search_with_odd_input_does_not_crash(desk_client, clinic_patients):
     for query in ["%", "_", "' OR 1=1 --", "\\", "a" * 500, "2024-13-45", "+", "@"]:
         assert desk_client.get(URL, {"q": query}).status_code == 200

@@ -227,3 +227,103 @@ class TestDuplicateGuard:
         response = desk_client.post(URL, _form())
         assert response.status_code == 200
         assert "Archived" in response.content.decode()
+
+
+class TestDuplicateGuardForNearDuplicates:
+    """Registering someone born the same day as a chart with a name alike, or the same
+    phone or email, asks first, as for the same name."""
+
+    def _garcia(self, front_desk, **fields):
+        return PatientFactory(
+            **{
+                "first_name": "Tomás",
+                "last_name": "García",
+                "date_of_birth": datetime.date(1958, 3, 14),
+                "phone": "+14155550134",
+                "email": "",
+                "created_by": front_desk,
+                **fields,
+            }
+        )
+
+    def _tomas(self, **overrides):
+        return _form(
+            **{
+                "first_name": "Tomas",
+                "last_name": "Garcia",
+                "date_of_birth": "1958-03-14",
+                "phone": "(415) 555-0134",
+                "email": "",
+                **overrides,
+            }
+        )
+
+    def test_the_name_without_accents_asks_first_and_says_why(self, desk_client, front_desk):
+        existing = self._garcia(front_desk)
+        response = desk_client.post(URL, self._tomas())
+        assert response.status_code == 200
+        assert Patient.objects.count() == 1
+        assert response.context["duplicates"] == [existing]
+        content = response.content.decode()
+        assert (
+            "the same date of birth and a similar name, the same phone or the same email" in content
+        )
+        assert "Matched on: same name, same phone." in content
+        assert 'name="confirm_duplicate"' in content
+        assert 'value="Tomas"' in content
+
+    def test_a_name_one_typo_apart_with_the_same_phone_asks_first(self, desk_client, front_desk):
+        existing = self._garcia(front_desk, first_name="Lena", last_name="Fischer")
+        response = desk_client.post(URL, self._tomas(first_name="Lena", last_name="Fisher"))
+        assert response.context["duplicates"] == [existing]
+        assert "Matched on: name one typo apart, same phone." in response.content.decode()
+        assert Patient.objects.count() == 1
+
+    def test_the_same_email_born_the_same_day_asks_first(self, desk_client, front_desk):
+        existing = self._garcia(
+            front_desk, first_name="Eva", phone="+14155550999", email="tg@example.org"
+        )
+        response = desk_client.post(URL, self._tomas(email="TG@example.org"))
+        assert response.context["duplicates"] == [existing]
+        assert "Matched on: same email." in response.content.decode()
+
+    def test_confirming_registers_the_second_chart(self, desk_client, front_desk):
+        self._garcia(front_desk)
+        key = desk_client.post(URL, self._tomas()).context["form"].duplicate_key()
+        response = desk_client.post(URL, self._tomas(confirm_duplicate=key))
+        assert response.status_code == 302
+        assert Patient.objects.count() == 2
+
+    def test_a_confirmation_does_not_hold_once_the_phone_is_changed(self, desk_client, front_desk):
+        self._garcia(front_desk)
+        PatientFactory(
+            first_name="Eva",
+            last_name="Lindqvist",
+            date_of_birth=datetime.date(1958, 3, 14),
+            phone="+14155550177",
+            created_by=front_desk,
+        )
+        key = desk_client.post(URL, self._tomas()).context["form"].duplicate_key()
+        response = desk_client.post(
+            URL, self._tomas(first_name="Tom", phone="415 555 0177", confirm_duplicate=key)
+        )
+        assert response.status_code == 200
+        assert [p.first_name for p in response.context["duplicates"]] == ["Eva"]
+        assert Patient.objects.count() == 2
+
+    def test_a_chart_born_another_day_does_not_ask(self, desk_client, front_desk):
+        self._garcia(front_desk)
+        response = desk_client.post(URL, self._tomas(date_of_birth="1958-03-15"))
+        assert response.status_code == 302
+        assert Patient.objects.count() == 2
+
+    def test_bad_input_beside_a_near_duplicate_is_shown_at_the_field_and_nothing_is_saved(
+        self, desk_client, front_desk
+    ):
+        self._garcia(front_desk)
+        response = desk_client.post(URL, self._tomas(date_of_birth="03/14/1958x"))
+        assert response.status_code == 200
+        assert _errors(response, "date_of_birth")
+        assert response.context["duplicates"] == []
+        assert 'class="invalid-feedback' in response.content.decode()
+        assert Patient.objects.count() == 1
