@@ -44,19 +44,27 @@ class PointsField(forms.CharField):
         return value
 
 
+def points_widget() -> forms.Textarea:
+    """The points field: plain text that wraps, so a phone shows the whole list, and
+    grows with it (core/static/js/app.js). Without JavaScript it is a two-line text box."""
+    return forms.Textarea(
+        attrs={
+            "rows": 2,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "autocapitalize": "characters",
+            "data-point-completion": "",
+            "data-auto-grow": "",
+        }
+    )
+
+
 class SessionForm(forms.ModelForm):
     points = PointsField(
         required=False,
         help_text="WHO codes, separated by commas; a side after the code: "
         "GB20 L, BL23, LI4 R. Bilateral unless a side is given.",
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "spellcheck": "false",
-                "autocapitalize": "characters",
-                "data-point-completion": "",
-            }
-        ),
+        widget=points_widget(),
     )
     modalities = forms.MultipleChoiceField(
         choices=Modality.choices,
@@ -305,13 +313,7 @@ class ProtocolForm(forms.ModelForm):
     points = PointsField(
         required=True,
         help_text="WHO codes, separated by commas; a side after the code: GB20 L, BL23, LI4.",
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "spellcheck": "false",
-                "data-point-completion": "",
-            }
-        ),
+        widget=points_widget(),
         error_messages={"required": "List at least one point."},
     )
 

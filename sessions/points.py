@@ -104,6 +104,16 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
+# A side written on its own after a code and a comma or semicolon ("GB20, L"): the point
+# completion puts ", " after the code picked, and a side typed next lands there. A side
+# word alone is never a code, so it belongs to the code before it, as if written "GB20 L".
+_SIDE_AFTER_SEPARATOR = re.compile(
+    r"""
+    \s* [,;] \s* \(? \s* (?P<side>bilateral|bilat|both|bil|left|right|lt|rt|l|r|b) \s* \)?
+    (?![A-Za-z0-9]) (?!\s*[-.]?\s*\d)
+    """,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
+)
 # What may stand between codes.
 _SEPARATORS = re.compile(r"[\s,;+/&]+|\band\b", re.IGNORECASE | re.ASCII)
 
@@ -206,6 +216,9 @@ def parse_points(text: str) -> ParsedPoints:
     for match in _TOKEN.finditer(text):
         leftover(text[position : match.start()])
         position = match.end()
+        typed_side = match["side"]
+        if not typed_side and (alone := _SIDE_AFTER_SEPARATOR.match(text, position)):
+            typed_side, position = alone["side"], alone.end()
         code = normalise_code(match["meridian"], match["number"])
         if code is None:
             typed = " ".join(match.group(0).split())
@@ -213,12 +226,12 @@ def parse_points(text: str) -> ParsedPoints:
                 unknown.append(typed)
             continue
         side = default_side(code)
-        if match["side"]:
+        if typed_side:
             if side == MIDLINE:
                 if code not in sided_midline:
                     sided_midline.append(code)
                 continue
-            side = _SIDE_WORDS[match["side"].lower()]
+            side = _SIDE_WORDS[typed_side.lower()]
         found[code] = _merge_sides(found[code], side) if code in found else side
     leftover(text[position:])
     return ParsedPoints(
@@ -238,3 +251,20 @@ def merge_points(first, second) -> tuple[NeedledPoint, ...]:
     what was typed keeps the sides typed."""
     codes = {point.code for point in first}
     return (*first, *(point for point in second if point.code not in codes))
+
+
+def add_points_to_text(text: str, points) -> str:
+    """`points` (a protocol's) added to a list as typed, each point once.
+
+    Codes are compared as read ("gb 20 l", "GB-20 R" and "GB20" are all GB20), and a
+    point typed keeps its side. A list that reads cleanly comes back written the
+    canonical way; one with mistakes comes back as typed, for the practitioner to fix,
+    followed by the points whose codes it lacks.
+    """
+    typed = parse_points(text)
+    if typed.ok:
+        return format_points(merge_points(typed.points, points))
+    present = {point.code for point in typed.points} | set(typed.sided_midline)
+    missing = format_points(point for point in points if point.code not in present)
+    kept = text.rstrip(" ,;\t\r\n")
+    return ", ".join(part for part in (kept, missing) if part)

@@ -15,7 +15,6 @@ from scheduling.models import Appointment
 from sessions import points as point_codes
 from sessions.access import get_session_for
 from sessions.forms import (
-    MAX_POINTS_TEXT,
     AddendumForm,
     ProtocolForm,
     SessionForm,
@@ -85,17 +84,9 @@ def _quietly(form_or_formset):
 
 
 def _with_protocol(data, protocol: Protocol):
-    """The POSTed data with the protocol's points added to those typed."""
+    """The POSTed data with the protocol's points added to those typed, each once."""
     data = data.copy()
-    text = data.get("points", "")
-    typed = point_codes.parse_points(text if len(text) <= MAX_POINTS_TEXT else "?")
-    if typed.ok:
-        data["points"] = point_codes.format_points(
-            point_codes.merge_points(typed.points, protocol.needled_points)
-        )
-    else:
-        # Keep what was typed, mistakes and all, for the practitioner to fix.
-        data["points"] = f"{data.get('points', '').rstrip(', ')}, {protocol.points}"
+    data["points"] = point_codes.add_points_to_text(data.get("points", ""), protocol.needled_points)
     return data
 
 

@@ -63,14 +63,17 @@ def pick_point(field, typed, code, *, arrows=0, while_open=None):
     with the arrow keys and Enter; `while_open(page)` runs while the list shows."""
     page = field.page
     field.press_sequentially(typed)
-    option = page.get_by_role("option", name=re.compile(rf"^{code}\b"))
+    # "GB20 Fengchi", not "GB20 L Fengchi": a paired point is offered with each side too.
+    option = page.get_by_role("option", name=re.compile(rf"^{code} [A-Z][a-z]"))
     expect(option).to_be_visible()
-    expect(field).to_have_attribute("aria-expanded", "true")
+    expect(field).to_have_attribute("aria-controls", "id_points-suggestions")
+    expect(page.get_by_role("status").filter(has_text="matching point")).to_be_attached()
     if while_open is not None:
         while_open(page)
     for _ in range(arrows):
         field.press("ArrowDown")
     expect(option).to_have_attribute("aria-selected", "true")
+    expect(field).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
     field.press("Enter")
     expect(page.get_by_role("listbox", name="Matching points")).to_be_hidden()
 
@@ -150,7 +153,7 @@ def test_acupuncturist_reviews_intake_plans_and_watches_the_cadence_taper(page_f
         page.get_by_label("Date").fill(date.isoformat())
         page.get_by_label("Pain before treatment (0-10)").fill(str(before))
         page.get_by_label("Pain after treatment (0-10)").fill(str(after))
-        points = page.get_by_role("combobox", name="Points")
+        points = page.get_by_role("textbox", name="Points")
         if number == 1:
             page.get_by_label("Manual needling").check()
             page.get_by_label("Patient position").select_option("prone")
@@ -165,12 +168,13 @@ def test_acupuncturist_reviews_intake_plans_and_watches_the_cadence_taper(page_f
             expect(page.get_by_label("Manual needling")).to_be_checked()
             expect(page.get_by_label("Patient position")).to_have_value("prone")
             points.fill("")
-        # GB2 is offered first (the exact code); GB20 is one arrow down.
+        # GB2 is offered first (the exact code), then GB2 L and GB2 R; GB20 is three
+        # arrows down.
         pick_point(
             points,
             "gb2",
             "GB20",
-            arrows=1,
+            arrows=3,
             while_open=assert_accessible if number == 1 else None,
         )
         if number == 1:

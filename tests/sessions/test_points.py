@@ -15,6 +15,7 @@ from sessions.points import (
     MERIDIAN_ALIASES,
     NeedledPoint,
     ParsedPoints,
+    add_points_to_text,
     all_codes,
     format_points,
     parse_points,
@@ -257,6 +258,107 @@ def test_parse_never_raises_on_a_side_word_with_a_turkish_i(typed):
     assert parsed.points or parsed.unknown
 
 
+# --- A side typed after the comma the completion leaves ----------------------------------
+# Picking GB20 from the completion list writes "GB20, "; a side typed next lands after the
+# comma. A side word alone is never a code, so it is the side of the code before it.
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("GB20, L", "left"),
+        ("GB20, R", "right"),
+        ("gb20,l", "left"),
+        ("GB20; right", "right"),
+        ("GB20,  (L)", "left"),
+        ("GB20, left, ", "left"),
+        ("GB20,\nR", "right"),
+        ("GB20, bilat", "bilateral"),
+    ],
+)
+def test_a_side_alone_after_a_code_and_a_comma_is_the_side_of_that_code(typed, side):
+    assert parse_points(typed) == ParsedPoints(points=_points(("GB20", side)))
+
+
+def test_a_side_after_a_comma_reads_in_a_list_as_it_would_without_the_comma():
+    with_commas = parse_points("GB20, L, BL23, LI4, R, ST36")
+    assert with_commas == parse_points("GB20 L, BL23, LI4 R, ST36")
+    assert format_points(with_commas.points) == "GB20 L, BL23, LI4 R, ST36"
+
+
+def test_a_second_side_for_a_code_that_has_one_is_an_error():
+    parsed = parse_points("GB20 L, R")
+    assert parsed.unknown == ("R",)
+    assert parsed.points == _points(("GB20", "left"))
+
+
+def test_a_side_after_a_comma_on_a_midline_point_is_the_midline_error():
+    parsed = parse_points("GV20, L, BL23")
+    assert parsed.sided_midline == ("GV20",)
+    assert parsed.unknown == ()
+    assert parsed.points == _points(("BL23", "bilateral"))
+
+
+def test_a_side_after_an_unknown_code_is_not_reported_on_its_own():
+    parsed = parse_points("LU12, L")
+    assert parsed.unknown == ("LU12",)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "GB20, L 3",  # "L 3" is a code (an unknown one), not a side
+        "GB20, LI4",
+        "GB20, lu7",
+        "GB20 and L",  # only a comma or semicolon
+        "GB20, Lo",
+    ],
+)
+def test_a_word_after_a_comma_that_is_not_a_side_alone_is_not_taken_as_one(typed):
+    parsed = parse_points(typed)
+    assert parsed.points[0] == NeedledPoint("GB20", "bilateral")
+
+
+# --- A protocol's points added to what was typed -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "merged"),
+    [
+        ("", "GB20, BL10, SI3"),
+        ("GB20", "GB20, BL10, SI3"),
+        ("gb 20 l", "GB20 L, BL10, SI3"),
+        ("GB-20 R, li4", "GB20 R, LI4, BL10, SI3"),
+        ("GB20, L", "GB20 L, BL10, SI3"),
+        ("si3 (R), ub10, gb20 left", "SI3 R, BL10, GB20 L"),
+        ("LI4\nGB20 L\n", "LI4, GB20 L, BL10, SI3"),
+    ],
+)
+def test_a_protocol_adds_only_the_points_not_typed_and_keeps_the_sides_typed(typed, merged):
+    protocol = parse_points("GB20, BL10, SI3").points
+    assert add_points_to_text(typed, protocol) == merged
+
+
+@pytest.mark.parametrize(
+    ("typed", "merged"),
+    [
+        # The mistake stays for the practitioner to fix; GB20 is not added a second time.
+        ("gb 20 l, XX1", "gb 20 l, XX1, BL10, SI3"),
+        ("GB-20 R, LU12, ", "GB-20 R, LU12, BL10, SI3"),
+        ("GB20, L, R", "GB20, L, R, BL10, SI3"),
+        ("XX1, bl10, si3, gb20", "XX1, bl10, si3, gb20"),
+        ("GV20 L", "GV20 L, GB20, BL10, SI3"),
+    ],
+)
+def test_a_list_with_a_mistake_is_kept_as_typed_and_gets_only_the_points_it_lacks(typed, merged):
+    protocol = parse_points("GB20, BL10, SI3").points
+    assert add_points_to_text(typed, protocol) == merged
+
+
+def test_a_midline_point_typed_with_a_side_is_not_added_again_by_a_protocol():
+    assert add_points_to_text("GV20 L", parse_points("GV20, LI4").points) == "GV20 L, LI4"
+
+
 # --- Properties -------------------------------------------------------------------------
 
 CODES = all_codes()
@@ -381,6 +483,46 @@ def test_the_canonical_text_of_parsed_points_parses_back_to_the_same_points(text
 @given(st.one_of(ANY_TEXT, written_points().map(lambda case: case[1])))
 def test_text_written_twice_gives_the_same_points_as_written_once(text):
     assert parse_points(f"{text}, {text}").points == parse_points(text).points
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(written_points(joiners=(", ", "; ")), st.data())
+def test_points_picked_from_the_completion_then_given_a_side_read_as_typed_with_the_side(
+    case, data
+):
+    # The completion writes "CODE, "; the practitioner types the side after it, then a
+    # comma, a space or a new line before the next code.
+    points, _ = case
+    text = ""
+    for point in points:
+        side = data.draw(st.sampled_from(SIDE_SPELLINGS[point.side]))
+        text += f"{point.code}, {side}"
+        if side:
+            text += data.draw(st.sampled_from([", ", " ", "\n"]))
+    parsed = parse_points(text)
+    assert parsed.ok, (text, parsed.errors())
+    assert parsed.points == points
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(ANY_TEXT, written_points().map(lambda case: case[1])),
+    needled_points(max_size=8),
+)
+def test_a_protocol_added_to_any_text_adds_each_of_its_points_once_and_keeps_those_typed(
+    text, protocol
+):
+    typed = parse_points(text)
+    merged = add_points_to_text(text, protocol)
+    after = parse_points(merged)
+    typed_codes = {point.code for point in typed.points} | set(typed.sided_midline)
+    added = [point for point in protocol if point.code not in typed_codes]
+    # Every point typed keeps its side; the protocol's new points come after them, and
+    # the mistakes typed are still there to fix.
+    assert after.points[: len(typed.points)] == typed.points
+    assert after.points[len(typed.points) :] == tuple(added)
+    assert after.unknown == typed.unknown
+    assert after.sided_midline == typed.sided_midline
 
 
 UNKNOWN_LETTERS = (

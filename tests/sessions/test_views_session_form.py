@@ -560,6 +560,65 @@ def test_an_inactive_protocol_is_not_offered_and_cannot_be_applied(practitioner_
     assert _nothing_saved()
 
 
+def test_applying_a_protocol_after_sides_typed_after_the_comma_shows_each_point_once(
+    practitioner_client, patient
+):
+    # What the completion leaves when GB20 and BL10 are picked and a side typed after each.
+    protocol = ProtocolFactory(name="Neck", points="GB20, BL10, SI3")
+    sent = _visit(points="GB20, L, BL10, R, ", apply_protocol=str(protocol.code))
+    del sent["action"]
+
+    response = practitioner_client.post(_new_url(patient), sent)
+
+    page = _page(response)
+    assert page.value("points") == "GB20 L, BL10 R, SI3"
+    assert page.errors == {}
+    assert _nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("typed", "merged", "mistake"),
+    [
+        ("gb 20 l, XX1", "gb 20 l, XX1, BL10, SI3", "Not a WHO point code: XX1."),
+        ("GB-20 R, LU12", "GB-20 R, LU12, BL10, SI3", "Not a WHO point code: LU12."),
+        ("GB20, L, R", "GB20, L, R, BL10, SI3", "Not a WHO point code: R."),
+    ],
+)
+def test_applying_a_protocol_to_points_with_a_mistake_keeps_them_and_adds_only_the_others(
+    practitioner_client, patient, typed, merged, mistake
+):
+    protocol = ProtocolFactory(name="Neck", points="GB20, BL10, SI3")
+    sent = _visit(points=typed, apply_protocol=str(protocol.code))
+    del sent["action"]
+
+    response = practitioner_client.post(_new_url(patient), sent)
+
+    page = _page(response)
+    assert page.value("points") == merged
+    assert page.errors == {}
+    assert _nothing_saved()
+    # Saved as it stands, the mistake is named next to the field and nothing is kept.
+    saved = practitioner_client.post(_new_url(patient), {**_as_sent(page), "action": "save"})
+    assert saved.status_code == 200
+    assert _page(saved).error("points") == mistake
+    assert _nothing_saved()
+
+
+def test_a_side_typed_after_the_comma_is_saved_as_the_side_of_the_point_before_it(
+    practitioner_client, patient
+):
+    response = practitioner_client.post(
+        _new_url(patient), _visit(points="GB20, L, BL23, LI4, R, GV20"), follow=True
+    )
+
+    session = TreatmentSession.objects.get()
+    assert session.points_text() == "GB20 L, BL23, LI4 R, GV20"
+    html = response.content.decode()
+    points = _text(re.search(r'<ul class="[^"]*point-list">(.*?)</ul>', html, re.S).group(1))
+    assert "GB20 Fengchi L" in points
+    assert "LI4 Hegu R" in points
+
+
 # --- Point completion data -------------------------------------------------------------
 
 
@@ -573,7 +632,7 @@ def test_the_form_points_the_completion_at_the_static_point_list_instead_of_carr
     assert len(html) < 32_000  # it was 43 KB with the list inside
     wrapper = re.search(r'<div class="point-completion" data-point-list="([^"]+)"', html)
     assert wrapper.group(1) == "/static/sessions/points.json"
-    assert re.search(r'<input type="text" name="points"[^>]*data-point-completion', html)
+    assert re.search(r'<textarea name="points"[^>]*data-point-completion', html)
     # Without JavaScript: a plain text field, and the list a click away.
     assert '<a href="/points/" target="_blank" rel="noopener">WHO point codes and names</a>' in html
 
@@ -735,7 +794,7 @@ def test_applying_a_protocol_keeps_the_side_typed_for_a_point_it_shares(
 
     response = practitioner_client.post(_new_url(patient), sent)
 
-    assert 'value="GB20 L, GB21"' in response.content.decode()
+    assert _page(response).value("points") == "GB20 L, GB21"
 
 
 def test_a_form_sent_again_with_changes_says_it_was_already_saved_and_changes_nothing(

@@ -48,40 +48,97 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// Point completion. A text input marked data-point-completion offers the WHO points
+// Point completion. A field marked data-point-completion offers the WHO points
 // whose code or name matches what is being typed after the last comma; the data is
 // the static file named by the data-point-list around it (sessions/points.json,
-// fetched once and kept by the browser: its name changes with its content).
+// fetched once and kept by the browser: its name changes with its content), rows of
+// [code, name, meridian]. A point on a paired channel is offered with each side too
+// (GB20, GB20 L, GB20 R); the server reads a side typed after the ", " a pick leaves
+// ("GB20, L") as that point's side.
 // Without JavaScript the field still takes typed codes, and the form links to the list.
 const MERIDIAN_ALIASES = {
   UB: "BL", TW: "TE", SJ: "TE", TB: "TE", DU: "GV", REN: "CV", RN: "CV",
   LV: "LR", LIV: "LR", P: "PC", H: "HT", K: "KI", KID: "KI",
 };
+// The vessels on the midline take no side.
+const MIDLINE = new Set(["GV", "CV"]);
+const SIDES = { L: "L", LT: "L", LEFT: "L", R: "R", RT: "R", RIGHT: "R" };
+// A side typed after the ", " a pick leaves, then a space: the next code starts after it.
+const SIDE_FIRST = /^\s*\(?(?:l|lt|left|r|rt|right|b|bil|bilat|bilateral|both)\)?\s+/i;
+// "GB20, L, " or "GB20, L " before the next pick: written "GB20 L, " when it is made.
+const SIDE_AFTER_COMMA = /(\d)\s*[,;]\s*\(?(l|lt|left|r|rt|right)\)?\s*[,;]?\s*$/i;
+const SIDE_NAMES = { L: "left", R: "right" };
 const MAX_SUGGESTIONS = 8;
 
+// A code's letters and number, whatever is written between them: "EX-HN3" and
+// "ex hn 3" are ["EXHN", "3"], "gb-20" is ["GB", "20"]. Null for anything else.
+function codeParts(text) {
+  const match = text.toUpperCase().replace(/[\s.-]/g, "").match(/^([A-Z]+)(\d*)$/);
+  return match ? [match[1], match[2]] : null;
+}
+
+function takesSide(point) {
+  return !MIDLINE.has(codeParts(point[0])?.[0]);
+}
+
+// The suggestions for what is typed, as [point, side] ("" for no side): the point
+// whose code (or whole name) it is, with each side, then the codes it starts, then
+// the names it starts. "gb20 r" asks for GB20 on the right.
 function pointMatches(points, query) {
-  const compact = query.toUpperCase().replace(/[\s.-]/g, "");
-  const code = compact.match(/^([A-Z]+)(\d*)$/);
-  const found = [];
-  if (code) {
-    const meridian = MERIDIAN_ALIASES[code[1]] || code[1];
-    const prefix = meridian + code[2];
-    const exact = points.find((p) => p[0] === prefix);
-    if (exact) found.push(exact);
-    points.forEach((p) => {
-      if (p !== exact && p[0].startsWith(prefix) && /\d/.test(p[0].slice(meridian.length, meridian.length + 1))) {
-        found.push(p);
+  const sided = query.match(/^(.*\d)\s*\(?\s*(l|lt|left|r|rt|right)\s*\)?$/i);
+  const typed = codeParts(sided ? sided[1] : query);
+  const name = query.trim().toLowerCase();
+  let exact = null;
+  const others = [];
+  if (typed) {
+    const [letters, number] = typed;
+    const meridian = MERIDIAN_ALIASES[letters] || letters;
+    points.forEach((point) => {
+      const parts = codeParts(point[0]);
+      if (!parts) return;
+      if (number && parts[0] === meridian && parts[1] === number) {
+        exact = point;
+      } else if (number ? parts[0] === meridian && parts[1].startsWith(number)
+        : parts[0] === meridian || (letters.length >= 2 && parts[0].startsWith(letters))) {
+        others.push(point);
       }
     });
   }
-  if (query.trim().length >= 2) {
-    const name = query.trim().toLowerCase();
-    points.forEach((p) => {
-      if (!found.includes(p) && p[1].toLowerCase().startsWith(name)) found.push(p);
+  if (!sided && name.length >= 2) {
+    exact ??= points.find((point) => point[1].toLowerCase() === name) || null;
+    points.forEach((point) => {
+      if (point !== exact && !others.includes(point) && point[1].toLowerCase().startsWith(name)) {
+        others.push(point);
+      }
     });
   }
+  const found = [];
+  if (exact && sided) {
+    if (takesSide(exact)) found.push([exact, SIDES[sided[2].toUpperCase()]]);
+  } else if (exact) {
+    found.push([exact, ""]);
+    if (takesSide(exact)) found.push([exact, "L"], [exact, "R"]);
+  }
+  if (!sided) others.forEach((point) => found.push([point, ""]));
   return found.slice(0, MAX_SUGGESTIONS);
 }
+
+// A textarea marked data-auto-grow is as tall as its text, never shorter than the rows
+// it is drawn with. Its rows change, not its style: the Content-Security-Policy allows
+// no inline style.
+function fitRows(textarea) {
+  textarea.dataset.minRows ||= String(textarea.rows);
+  textarea.rows = Number(textarea.dataset.minRows);
+  while (textarea.scrollHeight > textarea.clientHeight && textarea.rows < 30) {
+    textarea.rows += 1;
+  }
+}
+const fitAllRows = () => document.querySelectorAll("textarea[data-auto-grow]").forEach(fitRows);
+document.addEventListener("input", (event) => {
+  if (event.target.matches?.("textarea[data-auto-grow]")) fitRows(event.target);
+});
+document.addEventListener("DOMContentLoaded", fitAllRows);
+window.addEventListener("resize", fitAllRows);
 
 function setUpPointCompletion(input, pointList) {
   let points = [];
@@ -92,24 +149,47 @@ function setUpPointCompletion(input, pointList) {
   list.setAttribute("aria-label", "Matching points");
   list.hidden = true;
   input.after(list);
-  input.setAttribute("role", "combobox");
+  // A one-line input is an ARIA combobox. A textarea may not carry that role: it stays a
+  // text box that names its list and its active suggestion, and a status line says when
+  // suggestions appear (a text box has no "expanded" state to say it).
+  const combobox = input.matches("input");
+  const status = document.createElement("div");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
+  list.after(status);
+  if (combobox) {
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-expanded", "false");
+  } else {
+    input.setAttribute("aria-haspopup", "listbox");
+  }
   input.setAttribute("aria-autocomplete", "list");
-  input.setAttribute("aria-expanded", "false");
   input.setAttribute("aria-controls", list.id);
 
   let matches = [];
   let active = -1;
 
+  const showOpen = (count) => {
+    if (combobox) input.setAttribute("aria-expanded", count ? "true" : "false");
+    const said = count
+      ? `${count} matching point${count === 1 ? "" : "s"}: arrow keys to choose, Enter to pick.`
+      : "";
+    if (status.textContent !== said) status.textContent = said;
+  };
+
+  // What is being typed: the text before the caret since the last comma, semicolon or
+  // line, less a side typed for the code before it ("GB20, L bl2" is typing "bl2").
   const token = () => {
     const end = input.selectionStart;
     const before = input.value.slice(0, end);
-    const start = Math.max(before.lastIndexOf(","), before.lastIndexOf(";"), before.lastIndexOf("\n")) + 1;
+    let start = Math.max(before.lastIndexOf(","), before.lastIndexOf(";"), before.lastIndexOf("\n")) + 1;
+    start += before.slice(start).match(SIDE_FIRST)?.[0].length ?? 0;
     return { start, end, text: before.slice(start) };
   };
 
   const close = () => {
     list.hidden = true;
-    input.setAttribute("aria-expanded", "false");
+    showOpen(0);
     input.removeAttribute("aria-activedescendant");
     active = -1;
   };
@@ -126,10 +206,16 @@ function setUpPointCompletion(input, pointList) {
   const choose = (index) => {
     const { start, end } = token();
     const after = input.value.slice(end).replace(/^[^,;\n]*/, "");
-    const lead = start > 0 ? " " : "";
-    const text = `${input.value.slice(0, start)}${lead}${matches[index][0]}, `;
+    const before = input.value.slice(0, start).replace(
+      SIDE_AFTER_COMMA,
+      (_, digit, side) => `${digit} ${SIDES[side.toUpperCase()]}, `,
+    );
+    const lead = before && !/\s$/.test(before) ? " " : "";
+    const [[code], side] = matches[index];
+    const text = `${before}${lead}${side ? `${code} ${side}` : code}, `;
     input.value = text + after.replace(/^[,;]\s*/, "");
     input.setSelectionRange(text.length, text.length);
+    if (input.matches("textarea[data-auto-grow]")) fitRows(input);
     close();
     input.focus();
   };
@@ -138,19 +224,19 @@ function setUpPointCompletion(input, pointList) {
     const { text } = token();
     matches = text.trim() ? pointMatches(points, text.trim()) : [];
     list.replaceChildren(
-      ...matches.map(([code, pinyin, meridian], i) => {
+      ...matches.map(([[code, pinyin, meridian], side], i) => {
         const option = document.createElement("li");
         option.id = `${list.id}-${i}`;
         option.className = "list-group-item list-group-item-action py-1";
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
-        option.dataset.code = code;
+        option.dataset.code = side ? `${code} ${side}` : code;
         const strong = document.createElement("strong");
-        strong.textContent = code;
+        strong.textContent = option.dataset.code;
         option.append(strong, ` ${pinyin} `);
         const small = document.createElement("small");
         small.className = "text-body-secondary";
-        small.textContent = meridian;
+        small.textContent = side ? `${meridian}, ${SIDE_NAMES[side]}` : meridian;
         option.append(small);
         option.addEventListener("mousedown", (event) => {
           event.preventDefault();
@@ -160,7 +246,7 @@ function setUpPointCompletion(input, pointList) {
       }),
     );
     list.hidden = matches.length === 0;
-    input.setAttribute("aria-expanded", matches.length ? "true" : "false");
+    showOpen(matches.length);
     highlight(matches.length ? 0 : -1);
   };
 
@@ -204,7 +290,7 @@ function fetchPointList(url) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("input[data-point-completion]").forEach((input) => {
+  document.querySelectorAll("[data-point-completion]").forEach((input) => {
     const url = input.closest("[data-point-list]")?.dataset.pointList;
     if (url) setUpPointCompletion(input, fetchPointList(url));
   });
