@@ -20,8 +20,12 @@ def test_the_committed_file_is_the_point_table_as_it_stands():
     assert POINT_LIST_FILE.read_text(encoding="utf-8") == point_list_json()
     points = json.loads(POINT_LIST_FILE.read_text(encoding="utf-8"))
     assert points == point_reference()
-    assert len(points) == 361
+    assert len(points) == 361 + 48
     assert ["GB20", "Fengchi", "Gallbladder"] in points
+    # The extra points, in the same shape: [code, pinyin, what the code belongs to].
+    assert ["EX-HN3", "Yintang", "Extra points: head and neck"] in points
+    assert ["EX-B2", "Jiaji", "Extra points: back"] in points
+    assert points[-1] == ["EX-LE12", "Qiduan", "Extra points: lower extremities"]
 
 
 def test_the_file_is_a_static_file_the_app_serves():

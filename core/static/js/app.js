@@ -66,10 +66,12 @@ function pointMatches(points, query) {
   if (code) {
     const meridian = MERIDIAN_ALIASES[code[1]] || code[1];
     const prefix = meridian + code[2];
-    const exact = points.find((p) => p[0] === prefix);
+    // Extra points are coded with hyphens (EX-HN3); "exhn3" and "EX-HN" find them.
+    const bare = (p) => p[0].replace(/-/g, "");
+    const exact = points.find((p) => bare(p) === prefix);
     if (exact) found.push(exact);
     points.forEach((p) => {
-      if (p !== exact && p[0].startsWith(prefix) && /\d/.test(p[0].slice(meridian.length, meridian.length + 1))) {
+      if (p !== exact && bare(p).startsWith(prefix) && /\d/.test(bare(p).slice(meridian.length, meridian.length + 1))) {
         found.push(p);
       }
     });
