@@ -394,7 +394,7 @@ COLUMNS = {
         "created_by_id created_at updated_at signed_at signed_by_id discarded_at "
         "discarded_by_id discard_reason"
     ).split(),
-    SessionPoint: "id session_id point_id side order".split(),
+    SessionPoint: "id session_id point_id side level order".split(),
     AdverseEvent: "id session_id kind severity causality action_taken notes created_at".split(),
     PlanSession: "id plan_id session_id added_at".split(),
     PlanEvent: (
@@ -1125,7 +1125,7 @@ class Generator:
                     side, needles = rng.choice(("left", "right")), needles + 1
                 chunk.add(
                     SessionPoint,
-                    (self._id(SessionPoint), session_id, self.points[code], side, order),
+                    (self._id(SessionPoint), session_id, self.points[code], side, "", order),
                 )
             removed = needles
             explanation = ""

@@ -578,12 +578,16 @@ SCREENING_QUESTIONS = [
     ),
 ]
 
-# Chart-header badges: (the answers that raise it, badge text).
+# Chart-header badges: (the answers that raise it, badge text). Every screening
+# answer of yes or not sure shows one (docs/clinical-rules.md#5-safety-rules).
 SAFETY_FLAGS = [
     (("pregnant",), "Pregnant"),
     (("pacemaker",), "Pacemaker / implanted device"),
     (("bleeding_disorder", "anticoagulants"), "Bleeding risk"),
     (("epilepsy",), "Epilepsy"),
+    (("diabetes",), "Diabetes"),
+    (("fainting",), "Fainting / fear of needles"),
+    (("skin_problem",), "Broken or infected skin"),
     (("metal_implant",), "Metal implant"),
 ]
 

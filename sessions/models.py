@@ -41,13 +41,16 @@ def _whole(field: str):
 
 
 class Point(models.Model):
-    """One of the 361 WHO standard acupuncture points (docs/clinical-rules.md section 4).
+    """One of the 361 WHO standard acupuncture points, or one of the 48 extra points
+    (docs/clinical-rules.md section 4).
 
-    Reference data, loaded by a migration from sessions/data/who_points.csv.
+    Reference data, loaded by migrations from sessions/data/who_points.csv and
+    sessions/data/who_extra_points.csv. An extra point's "meridian" is its region
+    (EX-HN3 is number 3 of EX-HN).
     """
 
-    code = models.CharField(max_length=5, unique=True)
-    meridian = models.CharField(max_length=2)
+    code = models.CharField(max_length=10, unique=True)
+    meridian = models.CharField(max_length=5)
     number = models.PositiveSmallIntegerField()
     pinyin = models.CharField(max_length=40)
 
@@ -65,7 +68,7 @@ class Point(models.Model):
 
     @property
     def meridian_name(self) -> str:
-        return point_codes.MERIDIAN_NAMES[self.meridian]
+        return point_codes.GROUP_NAMES[self.meridian]
 
 
 class Protocol(models.Model):
@@ -358,29 +361,32 @@ class TreatmentSession(models.Model):
 
     def point_list(self) -> tuple[point_codes.NeedledPoint, ...]:
         """The points needled, in order (uses the prefetched needled_points if any)."""
-        return tuple(
-            point_codes.NeedledPoint(row.point.code, row.side) for row in self.needled_points.all()
-        )
+        return tuple(row.needled_point for row in self.needled_points.all())
 
     def points_text(self) -> str:
         return point_codes.format_points(self.point_list())
 
 
 class SessionPoint(models.Model):
-    """A point needled in a session, with its side."""
+    """A point needled in a session, with its side, and for Jiaji its spinal level."""
 
     session = models.ForeignKey(
         TreatmentSession, on_delete=models.CASCADE, related_name="needled_points"
     )
     point = models.ForeignKey(Point, on_delete=models.PROTECT, related_name="+")
     side = models.CharField(max_length=10, choices=Side.choices)
+    # Jiaji's level or range as the parser writes it ("L4", "L3-L5"); empty for
+    # every other point. A database default too, for rows written without the ORM.
+    level = models.CharField(max_length=7, blank=True, default="", db_default="")
     order = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ["order"]
         constraints = [
+            # A point once a session; Jiaji once a level (L1 and L4 are two entries).
             models.UniqueConstraint(
-                fields=["session", "point"], name="treatment_sessions_sessionpoint_unique"
+                fields=["session", "point", "level"],
+                name="treatment_sessions_sessionpoint_unique",
             ),
             models.CheckConstraint(
                 condition=Q(side__in=["bilateral", "left", "right", "midline"]),
@@ -389,7 +395,11 @@ class SessionPoint(models.Model):
         ]
 
     def __str__(self):
-        return str(point_codes.NeedledPoint(self.point.code, self.side))
+        return str(self.needled_point)
+
+    @property
+    def needled_point(self) -> point_codes.NeedledPoint:
+        return point_codes.NeedledPoint(self.point.code, self.side, self.level)
 
 
 # What the practitioner records of an adverse event (the adverse event form's fields).

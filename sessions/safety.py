@@ -11,7 +11,7 @@ worded as a question, and a possible pacemaker asks for an acknowledgement
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sessions.points import NeedledPoint
+from sessions.points import JIAJI, LUMBAR_LEVELS, NeedledPoint, level_span
 
 YES = "yes"
 NOT_SURE = "not_sure"
@@ -31,7 +31,17 @@ PREGNANCY_CAUTION_POINTS = frozenset(
     | _points("CV", 1, 8)
     | _points("KI", 11, 16)
     | _points("ST", 25, 30)
+    # The lumbosacral extra points: Yaoyan and Shiqizhui (Jiaji at L1-L5 below).
+    | {"EX-B7", "EX-B8"}
 )
+
+
+def _pregnancy_caution(point: NeedledPoint) -> bool:
+    """A pregnancy-caution point; Jiaji when its level or range touches L1-L5 (a
+    Jiaji without a level is the whole of it, T1 to L5)."""
+    if point.code == JIAJI:
+        return bool(LUMBAR_LEVELS.intersection(level_span(point.level)))
+    return point.code in PREGNANCY_CAUTION_POINTS
 
 
 class Level(StrEnum):
@@ -46,6 +56,9 @@ class Rule(StrEnum):
     EPILEPSY_ELECTRO = "epilepsy_electro"
     METAL_IMPLANT_ELECTRO = "metal_implant_electro"
     BLEEDING_RISK = "bleeding_risk"
+    FAINTING = "fainting"
+    DIABETES = "diabetes"
+    SKIN_PROBLEM = "skin_problem"
     NO_SCREENING = "no_screening"
 
 
@@ -59,6 +72,9 @@ class Screening:
     bleeding_disorder: str = ""
     anticoagulants: str = ""
     epilepsy: str = ""
+    diabetes: str = ""
+    fainting: str = ""
+    skin_problem: str = ""
     metal_implant: str = ""
 
 
@@ -90,11 +106,11 @@ def check_session(
                 Level.CAUTION,
                 "No submitted intake: the safety screening has not been done. Ask about "
                 "pregnancy, a pacemaker or implanted device, bleeding disorders and blood "
-                "thinners, epilepsy and metal implants before needling.",
+                "thinners, epilepsy, diabetes, fainting or fear of needles, broken or "
+                "infected skin, and metal implants before needling.",
             )
         ]
     electro = ELECTROACUPUNCTURE in modalities
-    codes = [point.code for point in points]
     findings = []
 
     if electro and screening.pacemaker == YES:
@@ -116,7 +132,7 @@ def check_session(
             )
         )
 
-    caution = tuple(code for code in codes if code in PREGNANCY_CAUTION_POINTS)
+    caution = tuple(point.label for point in points if _pregnancy_caution(point))
     if caution and _possible(screening.pregnant):
         if screening.pregnant == YES:
             weeks = f" ({screening.pregnancy_weeks} weeks)" if screening.pregnancy_weeks else ""
@@ -155,6 +171,21 @@ def check_session(
             )
         )
 
+    if points and _possible(screening.skin_problem):
+        findings.append(
+            Finding(
+                Rule.SKIN_PROBLEM,
+                Level.ACKNOWLEDGE,
+                (
+                    "Skin infection, rash or broken skin where it hurts"
+                    if screening.skin_problem == YES
+                    else "Is there a skin infection, rash or broken skin where it hurts? The "
+                    "patient was not sure: look before needling"
+                )
+                + ". Never needle through broken or infected skin; choose points away from it.",
+            )
+        )
+
     if _possible(screening.bleeding_disorder) or _possible(screening.anticoagulants):
         reasons = []
         if _possible(screening.bleeding_disorder):
@@ -167,6 +198,36 @@ def check_session(
                 Level.CAUTION,
                 f"Bleeding risk ({' and '.join(reasons)}): superficial needling with fine "
                 "needles; press each point after removal.",
+            )
+        )
+
+    if _possible(screening.fainting):
+        findings.append(
+            Finding(
+                Rule.FAINTING,
+                Level.CAUTION,
+                (
+                    "Faints easily or is afraid of needles"
+                    if screening.fainting == YES
+                    else "Does the patient faint easily or fear needles? They were not sure"
+                )
+                + ": treat lying down, with few needles and a short retention at first, and "
+                "watch for dizziness.",
+            )
+        )
+
+    if _possible(screening.diabetes):
+        findings.append(
+            Finding(
+                Rule.DIABETES,
+                Level.CAUTION,
+                (
+                    "Diabetes"
+                    if screening.diabetes == YES
+                    else "Does the patient have diabetes? They were not sure"
+                )
+                + ": slower healing and a higher risk of infection; check the skin of the "
+                "feet and legs before needling there.",
             )
         )
     return findings

@@ -16,6 +16,9 @@ from sessions import points as point_codes
 from sessions.models import ADVERSE_EVENT_FIELDS, Point, Protocol, TreatmentSession
 from sessions.safety import Finding, Rule, Screening, check_session
 
+# The safety cautions the chart shows above the patient's sessions.
+CHART_CAUTIONS = frozenset({Rule.BLEEDING_RISK, Rule.FAINTING, Rule.DIABETES})
+
 
 @dataclass(frozen=True)
 class SessionContext:
@@ -41,6 +44,9 @@ def screening_from(intake: Intake | None) -> Screening | None:
         bleeding_disorder=intake.bleeding_disorder,
         anticoagulants=intake.anticoagulants,
         epilepsy=intake.epilepsy,
+        diabetes=intake.diabetes,
+        fainting=intake.fainting,
+        skin_problem=intake.skin_problem,
         metal_implant=intake.metal_implant,
     )
 
@@ -113,10 +119,18 @@ def all_protocols():
     return Protocol.objects.all()
 
 
-def point_reference() -> list[list[str]]:
-    """[code, pinyin, meridian name] for every WHO point: the completion's data."""
+def point_reference() -> list[list]:
+    """[code, pinyin, meridian name, 1 if it takes a side (L / R) else 0] for every
+    WHO point, then every extra point with its region for a meridian ("Extra points:
+    head and neck"): the completion's data (it offers "GB20 L" and "GB20 R" only for
+    points that take a side)."""
     return [
-        [code, pinyin, point_codes.MERIDIAN_NAMES[meridian]]
+        [
+            code,
+            pinyin,
+            point_codes.GROUP_NAMES[meridian],
+            int(point_codes.default_side(code) == point_codes.BILATERAL),
+        ]
         for code, pinyin, meridian in Point.objects.values_list("code", "pinyin", "meridian")
     ]
 
@@ -140,10 +154,11 @@ def chart_sessions(patient: Patient, intake: Intake | None, page_number) -> dict
     """
     sessions = patient.treatment_sessions.for_chart()
     page = Paginator(sessions, settings.SESSIONS_PER_PAGE).get_page(page_number)
+    # The cautions that hold whatever the session: bleeding risk, fainting, diabetes.
     cautions = [
         finding
         for finding in check_session(screening_from(intake), (), ())
-        if finding.rule == Rule.BLEEDING_RISK
+        if finding.rule in CHART_CAUTIONS
     ]
     return {"show_sessions": True, "sessions_page": page, "session_cautions": cautions}
 

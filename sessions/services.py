@@ -175,16 +175,23 @@ def _refuse_unsafe(session: TreatmentSession, points, *, acknowledged: bool) -> 
 
 def _store_points(session: TreatmentSession, points) -> None:
     before = [
-        f"{code} {side}".strip()
-        for code, side in session.needled_points.order_by("order").values_list(
-            "point__code", "side"
+        " ".join(filter(None, row))
+        for row in session.needled_points.order_by("order").values_list(
+            "point__code", "level", "side"
         )
     ]
-    record_children(session, "points", before, [f"{p.code} {p.side}".strip() for p in points])
+    after = [" ".join(filter(None, (p.code, p.level, p.side))) for p in points]
+    record_children(session, "points", before, after)
     session.needled_points.all().delete()
     by_code = Point.objects.in_bulk([point.code for point in points], field_name="code")
     SessionPoint.objects.bulk_create(
-        SessionPoint(session=session, point=by_code[point.code], side=point.side, order=order)
+        SessionPoint(
+            session=session,
+            point=by_code[point.code],
+            side=point.side,
+            level=point.level,
+            order=order,
+        )
         for order, point in enumerate(points, start=1)
     )
 

@@ -172,7 +172,9 @@ def add_points(session, text: str) -> None:
     start = session.needled_points.count()
     by_code = Point.objects.in_bulk([p.code for p in parsed.points], field_name="code")
     SessionPoint.objects.bulk_create(
-        SessionPoint(session=session, point=by_code[p.code], side=p.side, order=start + i)
+        SessionPoint(
+            session=session, point=by_code[p.code], side=p.side, level=p.level, order=start + i
+        )
         for i, p in enumerate(parsed.points, start=1)
     )
 

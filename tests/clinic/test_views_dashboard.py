@@ -151,6 +151,9 @@ def test_each_visit_shows_the_safety_badges_of_the_last_submitted_intake(acu_cli
         pregnant="yes",
         pregnancy_weeks=14,
         anticoagulants="not_sure",
+        fainting="yes",
+        diabetes="not_sure",
+        skin_problem="yes",
     )
     IntakeFactory(patient=visit.patient, pacemaker="yes")  # a draft: not acted on yet
     calm = _visit(acupuncturist, hour=12)
@@ -161,6 +164,9 @@ def test_each_visit_shows_the_safety_badges_of_the_last_submitted_intake(acu_cli
     row = _row(response, visit)
     assert "Pregnant (14 weeks)" in row
     assert "Bleeding risk?" in row
+    assert "Fainting / fear of needles" in row
+    assert "Diabetes?" in row
+    assert "Broken or infected skin" in row
     assert "Epilepsy" not in row
     assert "Pacemaker" not in row
     assert "safety-flags" not in _row(response, calm)

@@ -569,7 +569,21 @@ def test_clinicians_see_safety_badges_in_the_chart_header(client, users, patient
         ({"epilepsy": "yes"}, ["Epilepsy"]),
         ({"epilepsy": "not_sure"}, ["Epilepsy?"]),
         ({"metal_implant": "yes"}, ["Metal implant"]),
-        ({"diabetes": "yes", "fainting": "yes", "skin_problem": "yes"}, []),
+        ({"diabetes": "yes"}, ["Diabetes"]),
+        ({"diabetes": "not_sure"}, ["Diabetes?"]),
+        ({"fainting": "yes"}, ["Fainting / fear of needles"]),
+        ({"fainting": "not_sure"}, ["Fainting / fear of needles?"]),
+        ({"skin_problem": "yes"}, ["Broken or infected skin"]),
+        ({"skin_problem": "not_sure"}, ["Broken or infected skin?"]),
+        (
+            {
+                "diabetes": "yes",
+                "fainting": "not_sure",
+                "skin_problem": "yes",
+                "metal_implant": "yes",
+            },
+            ["Diabetes", "Fainting / fear of needles?", "Broken or infected skin", "Metal implant"],
+        ),
         (
             {"pacemaker": "yes", "epilepsy": "yes", "pregnant": "not_sure"},
             ["Pregnant?", "Pacemaker / implanted device", "Epilepsy"],

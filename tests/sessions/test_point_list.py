@@ -20,8 +20,14 @@ def test_the_committed_file_is_the_point_table_as_it_stands():
     assert POINT_LIST_FILE.read_text(encoding="utf-8") == point_list_json()
     points = json.loads(POINT_LIST_FILE.read_text(encoding="utf-8"))
     assert points == point_reference()
-    assert len(points) == 361
-    assert ["GB20", "Fengchi", "Gallbladder"] in points
+    assert len(points) == 361 + 48
+    # [code, pinyin, what the code belongs to, 1 if it takes a side (L / R) else 0].
+    assert ["GB20", "Fengchi", "Gallbladder", 1] in points
+    assert ["GV20", "Baihui", "Governor Vessel", 0] in points
+    # The extra points, in the same shape; Yintang is on the midline, Jiaji paired.
+    assert ["EX-HN3", "Yintang", "Extra points: head and neck", 0] in points
+    assert ["EX-B2", "Jiaji", "Extra points: back", 1] in points
+    assert points[-1] == ["EX-LE12", "Qiduan", "Extra points: lower extremities", 1]
 
 
 def test_the_file_is_a_static_file_the_app_serves():

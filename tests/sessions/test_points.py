@@ -13,11 +13,15 @@ from hypothesis import strategies as st
 from sessions.models import Point, SessionPoint, TreatmentSession
 from sessions.points import (
     MERIDIAN_ALIASES,
+    SPINAL_LEVELS,
     NeedledPoint,
     ParsedPoints,
     add_points_to_text,
     all_codes,
+    classical_codes,
+    default_side,
     format_points,
+    merge_points,
     parse_points,
 )
 from tests.factories import NEW_SESSION_FORM, IntakeFactory
@@ -41,6 +45,76 @@ WHO_MERIDIANS = {
     "CV": 24,
 }
 MIDLINE = {"GV", "CV"}
+
+# WHO's proposed standard international acupuncture nomenclature (1991), written out
+# here from the published list: the 48 extra points by region, with their pinyin names.
+EXTRA_POINTS = {
+    "EX-HN": [
+        "Sishencong",
+        "Dangyang",
+        "Yintang",
+        "Yuyao",
+        "Taiyang",
+        "Erjian",
+        "Qiuhou",
+        "Shangyingxiang",
+        "Neiyingxiang",
+        "Juquan",
+        "Haiquan",
+        "Jinjin",
+        "Yuye",
+        "Yiming",
+        "Jingbailao",
+    ],
+    "EX-CA": ["Zigong"],
+    "EX-B": [
+        "Dingchuan",
+        "Jiaji",
+        "Weiwanxiashu",
+        "Pigen",
+        "Xiajishu",
+        "Yaoyi",
+        "Yaoyan",
+        "Shiqizhui",
+        "Yaoqi",
+    ],
+    "EX-UE": [
+        "Zhoujian",
+        "Erbai",
+        "Zhongquan",
+        "Zhongkui",
+        "Dagukong",
+        "Xiaogukong",
+        "Yaotongdian",
+        "Wailaogong",
+        "Baxie",
+        "Sifeng",
+        "Shixuan",
+    ],
+    "EX-LE": [
+        "Kuangu",
+        "Heding",
+        "Baichongwo",
+        "Neixiyan",
+        "Xiyan",
+        "Dannang",
+        "Lanwei",
+        "Neihuaijian",
+        "Waihuaijian",
+        "Bafeng",
+        "Duyin",
+        "Qiduan",
+    ],
+}
+EXTRA_CODES = {
+    f"{region}{number}": name
+    for region, names in EXTRA_POINTS.items()
+    for number, name in enumerate(names, start=1)
+}
+# Extra points on the midline, by their location: no side.
+EXTRA_MIDLINE = {"EX-HN1", "EX-HN3", "EX-HN10", "EX-HN11", "EX-B5", "EX-B8", "EX-B9"}
+# Names a WHO point bears too (LI2 Erjian, CV19 Zigong): typed by code only.
+SHARED_NAMES = {"EX-HN6": "LI2", "EX-CA1": "CV19"}
 
 # Other spellings practitioners type (docs/clinical-rules.md section 4), by WHO meridian code.
 SPELLINGS = {
@@ -76,27 +150,41 @@ def _points(*pairs) -> tuple[NeedledPoint, ...]:
 
 
 @pytest.mark.django_db
-def test_the_point_table_holds_the_361_who_points():
-    assert Point.objects.count() == 361
+def test_the_point_table_holds_the_361_who_points_and_the_48_extra_points():
+    assert Point.objects.filter(meridian__in=WHO_MERIDIANS).count() == 361
+    assert Point.objects.filter(code__startswith="EX-").count() == 48
+    assert Point.objects.count() == 361 + 48
 
 
 @pytest.mark.django_db
-def test_each_meridian_has_the_number_of_points_of_the_who_standard():
+def test_each_meridian_and_region_has_the_number_of_points_of_the_who_standard():
     counts = dict(
         Point.objects.values_list("meridian").annotate(n=Count("id")).values_list("meridian", "n")
     )
-    assert counts == WHO_MERIDIANS
+    regions = {region: len(names) for region, names in EXTRA_POINTS.items()}
+    assert counts == {**WHO_MERIDIANS, **regions}
     assert sum(WHO_MERIDIANS.values()) == 361
+    assert regions == {"EX-HN": 15, "EX-CA": 1, "EX-B": 9, "EX-UE": 11, "EX-LE": 12}
 
 
 @pytest.mark.django_db
 def test_point_codes_are_meridian_and_number_without_spaces_and_numbered_without_gaps():
-    numbers = {meridian: [] for meridian in WHO_MERIDIANS}
+    groups = {**WHO_MERIDIANS, **{region: len(names) for region, names in EXTRA_POINTS.items()}}
+    numbers = {group: [] for group in groups}
     for point in Point.objects.all():
         assert point.code == f"{point.meridian}{point.number}"
         numbers[point.meridian].append(point.number)
-    for meridian, count in WHO_MERIDIANS.items():
-        assert sorted(numbers[meridian]) == list(range(1, count + 1)), meridian
+    for group, count in groups.items():
+        assert sorted(numbers[group]) == list(range(1, count + 1)), group
+
+
+@pytest.mark.django_db
+def test_every_extra_point_carries_the_code_and_name_of_the_published_list():
+    assert dict(Point.objects.filter(code__startswith="EX-").values_list("code", "pinyin")) == (
+        EXTRA_CODES
+    )
+    # GV29 is Yintang's later code, not a point of its own.
+    assert not Point.objects.filter(code="GV29").exists()
 
 
 @pytest.mark.django_db
@@ -125,9 +213,11 @@ def test_all_codes_are_the_codes_of_the_point_table_in_the_standards_order():
     assert all_codes() == list(Point.objects.order_by("id").values_list("code", flat=True))
 
 
-def test_all_codes_lists_361_distinct_codes():
+def test_all_codes_lists_the_361_then_the_48_extra_points_distinct():
     codes = all_codes()
-    assert len(codes) == len(set(codes)) == 361
+    assert len(codes) == len(set(codes)) == 361 + 48
+    assert codes[:361] == classical_codes()
+    assert set(codes[361:]) == set(EXTRA_CODES)
 
 
 # --- Parsing what practitioners type ------------------------------------------------------
@@ -213,8 +303,17 @@ def test_unknown_codes_are_all_named_in_one_error_message():
 def test_the_last_point_of_each_meridian_is_known_and_the_next_number_is_not():
     for meridian, count in WHO_MERIDIANS.items():
         assert parse_points(f"{meridian}{count}").ok, meridian
-        assert parse_points(f"{meridian}{count + 1}").unknown == (f"{meridian}{count + 1}",)
+        after = count + 2 if meridian == "GV" else count + 1  # GV29 is Yintang
+        assert parse_points(f"{meridian}{after}").unknown == (f"{meridian}{after}",)
         assert parse_points(f"{meridian}0").unknown == (f"{meridian}0",)
+
+
+def test_the_last_extra_point_of_each_region_is_known_and_the_next_number_is_not():
+    for region, names in EXTRA_POINTS.items():
+        count = len(names)
+        assert parse_points(f"{region}{count}").points[0].code == f"{region}{count}"
+        assert parse_points(f"{region}{count + 1}").unknown == (f"{region}{count + 1}",)
+        assert parse_points(f"{region}0").unknown == (f"{region}0",)
 
 
 def test_a_point_written_twice_is_kept_once_in_its_first_place():
@@ -249,6 +348,166 @@ def test_bl_with_a_space_or_hyphen_after_a_code_without_a_side_is_read_as_bl(typ
     parsed = parse_points(typed)
     assert parsed.ok, parsed.errors()
     assert "BL23" in [point.code for point in parsed.points]
+
+
+# --- Extra points ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("EX-HN3", "EX-HN3"),
+        ("exhn3", "EX-HN3"),
+        ("EX HN 3", "EX-HN3"),
+        ("ex-hn-3", "EX-HN3"),
+        ("Ex.Hn.3", "EX-HN3"),
+        ("EX-HN15", "EX-HN15"),
+        ("ex-b2", "EX-B2"),
+        ("EX CA 1", "EX-CA1"),
+        ("ex-ue-7", "EX-UE7"),
+        ("EXLE12", "EX-LE12"),
+        ("Yintang", "EX-HN3"),
+        ("yintang", "EX-HN3"),
+        ("YINTANG", "EX-HN3"),
+        ("Yìntáng", "EX-HN3"),
+        ("Yin Tang", "EX-HN3"),
+        ("Yi\u0300ntang", "EX-HN3"),
+        ("Taiyang", "EX-HN5"),
+        ("Sishencong", "EX-HN1"),
+        ("Jiaji", "EX-B2"),
+        ("Huatuojiaji", "EX-B2"),
+        ("Hua Tuo Jia Ji", "EX-B2"),
+        ("Yaoyan", "EX-B7"),
+        ("Shiqizhui", "EX-B8"),
+        ("Yaotongdian", "EX-UE7"),
+        ("Bailao", "EX-HN15"),
+        ("GV29", "EX-HN3"),
+        ("gv-29", "EX-HN3"),
+        ("Du29", "EX-HN3"),
+    ],
+)
+def test_extra_points_are_read_by_code_as_practitioners_write_it_and_by_name(typed, code):
+    parsed = parse_points(typed)
+    assert parsed.ok, parsed.errors()
+    assert [point.code for point in parsed.points] == [code]
+
+
+@pytest.mark.parametrize(("code", "name"), sorted(EXTRA_CODES.items()))
+def test_every_extra_point_is_read_by_its_code_and_by_its_name_unless_a_who_point_shares_it(
+    code, name
+):
+    assert parse_points(code).points[0].code == code
+    by_name = parse_points(name.lower())
+    if code in SHARED_NAMES:
+        assert not by_name.ok
+        assert by_name.errors() == [
+            f"{name.lower()} names both {SHARED_NAMES[code]} and {code}: type the code."
+        ]
+    else:
+        assert by_name.ok, by_name.errors()
+        assert by_name.points[0].code == code
+
+
+def test_gv29_is_yintang_and_written_back_as_yintang_not_as_a_362nd_point():
+    parsed = parse_points("GV20, GV29, Yintang")
+    assert parsed.points == _points(("GV20", "midline"), ("EX-HN3", "midline"))
+    assert format_points(parsed.points) == "GV20, Yintang"
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("Taiyang", "bilateral"),
+        ("Taiyang R", "right"),
+        ("taiyang (l)", "left"),
+        ("EX-HN5L", "left"),
+    ],
+)
+def test_a_paired_extra_point_takes_a_side_and_is_bilateral_by_default(typed, side):
+    assert parse_points(typed).points == _points(("EX-HN5", side))
+
+
+@pytest.mark.parametrize("code", sorted(EXTRA_CODES))
+def test_extra_points_on_the_midline_take_no_side_and_paired_ones_are_bilateral(code):
+    expected = {"EX-HN12": "left", "EX-HN13": "right"}.get(code)
+    expected = expected or ("midline" if code in EXTRA_MIDLINE else "bilateral")
+    assert default_side(code) == expected
+    assert parse_points(code).points[0].side == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Yintang R", "Yintang is on the midline and takes no side (L / R)."),
+        ("GV29 L", "Yintang is on the midline and takes no side (L / R)."),
+        ("Shiqizhui left", "Shiqizhui is on the midline and takes no side (L / R)."),
+        ("EX-HN1 R", "Sishencong is on the midline and takes no side (L / R)."),
+        ("Jinjin R", "Jinjin is a single point on one side and takes no side (L / R)."),
+    ],
+)
+def test_an_extra_point_without_sides_given_a_side_is_an_error_naming_it(typed, message):
+    parsed = parse_points(typed)
+    assert not parsed.points
+    assert parsed.errors() == [message]
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("Jiaji L4", "Jiaji L4"),
+        ("jiaji l4", "Jiaji L4"),
+        ("Jiaji L3-L5", "Jiaji L3-L5"),
+        ("Jiaji L3-5", "Jiaji L3-L5"),
+        ("Jiaji L3 - L5", "Jiaji L3-L5"),
+        ("Jiaji L5-L3", "Jiaji L3-L5"),
+        ("Jiaji L4-L4", "Jiaji L4"),
+        ("Huatuojiaji T1-T12", "Jiaji T1-T12"),
+        ("Jiaji T12-L2", "Jiaji T12-L2"),
+        ("EX-B2 L4", "Jiaji L4"),
+        ("Jiaji L4 L", "Jiaji L4 L"),
+        ("Jiaji T6 (R)", "Jiaji T6 R"),
+        ("Jiaji", "Jiaji"),
+        ("Jiaji L", "Jiaji L"),
+    ],
+)
+def test_jiaji_keeps_its_level_or_range_as_written_in_normal_spelling(typed, written):
+    parsed = parse_points(typed)
+    assert parsed.ok, parsed.errors()
+    assert format_points(parsed.points) == written
+
+
+def test_jiaji_at_two_levels_is_two_entries_and_the_same_level_twice_is_one():
+    parsed = parse_points("Jiaji L4 L, Jiaji L5, jiaji l4 r, BL23")
+    assert parsed.points == (
+        NeedledPoint("EX-B2", "bilateral", "L4"),
+        NeedledPoint("EX-B2", "bilateral", "L5"),
+        NeedledPoint("BL23", "bilateral"),
+    )
+
+
+@pytest.mark.parametrize("level", ["C5", "C7-T2", "T13", "L6", "T0", "S1", "L4-S1"])
+def test_a_jiaji_level_outside_t1_to_l5_is_an_error_naming_what_was_typed(level):
+    parsed = parse_points(f"GB20, Jiaji {level}, BL23")
+    assert not parsed.ok
+    assert parsed.errors() == [f"Not a Jiaji level (T1 to L5): Jiaji {level}."]
+    assert [point.code for point in parsed.points] == ["GB20", "BL23"]
+
+
+def test_every_bad_code_and_level_is_named_in_the_errors():
+    parsed = parse_points("EX-HN16, Jiaji C5, EX-B2 L6, GV30, Yintang, XX1")
+    assert parsed.errors() == [
+        "Not WHO point codes: EX-HN16, GV30, XX1.",
+        "Not Jiaji levels (T1 to L5): Jiaji C5, EX-B2 L6.",
+    ]
+    assert parsed.points == _points(("EX-HN3", "midline"))
+
+
+def test_a_protocol_merged_into_typed_points_keeps_jiaji_levels_apart():
+    typed = parse_points("Jiaji L4 R, GB20").points
+    protocol = parse_points("Yintang, Taiyang, Jiaji L3-L5, Jiaji L4").points
+    assert format_points(merge_points(typed, protocol)) == (
+        "Jiaji L4 R, GB20, Yintang, Taiyang, Jiaji L3-L5"
+    )
 
 
 @pytest.mark.parametrize("typed", ["LI4 b\u0131l", "LI4 B\u0130LAT", "GB20 b\u0131lateral, BL23"])
@@ -364,18 +623,41 @@ def test_a_midline_point_typed_with_a_side_is_not_added_again_by_a_protocol():
 CODES = all_codes()
 
 
+# Other names of extra points practitioners type.
+OTHER_NAMES = {"EX-B2": ["Huatuojiaji"], "EX-HN15": ["Bailao"]}
+
+
+@st.composite
+def jiaji_levels(draw):
+    """A level or range of Jiaji as the parser writes it, or none."""
+    if draw(st.booleans()):
+        return ""
+    top, bottom = sorted(
+        draw(st.lists(st.sampled_from(range(len(SPINAL_LEVELS))), min_size=2, max_size=2))
+    )
+    if top == bottom:
+        return SPINAL_LEVELS[top]
+    return f"{SPINAL_LEVELS[top]}-{SPINAL_LEVELS[bottom]}"
+
+
 @st.composite
 def needled_points(draw, max_size=12):
-    """A list of valid points, each code once, with a side that suits its channel."""
+    """A list of valid points, each code once (Jiaji once a level), with a side that
+    suits the point."""
     codes = draw(st.lists(st.sampled_from(CODES), unique=True, max_size=max_size))
     points = []
     for code in codes:
-        meridian, _ = _meridian_and_number(code)
-        if meridian in MIDLINE:
-            side = "midline"
-        else:
-            side = draw(st.sampled_from(["left", "right", "bilateral"]))
-        points.append(NeedledPoint(code, side))
+        levels = (
+            draw(st.lists(jiaji_levels(), unique=True, min_size=1, max_size=3))
+            if code == "EX-B2"
+            else [""]
+        )
+        for level in levels:
+            if default_side(code) != "bilateral":
+                side = default_side(code)
+            else:
+                side = draw(st.sampled_from(["left", "right", "bilateral"]))
+            points.append(NeedledPoint(code, side, level))
     return tuple(points)
 
 
@@ -383,13 +665,49 @@ def _random_case(draw, text: str) -> str:
     return "".join(letter.upper() if draw(st.booleans()) else letter.lower() for letter in text)
 
 
+def _write_level(draw, level: str) -> str:
+    first, _, last = level.partition("-")
+    if not last:
+        return _random_case(draw, first)
+    if draw(st.booleans()):
+        first, last = last, first  # bottom up: "L5-L3"
+    if first[0] == last[0] and draw(st.booleans()):
+        last = last[1:]  # "L3-5"
+    dash = draw(st.sampled_from(["-", " - ", "\u2013"]))
+    return _random_case(draw, f"{first}{dash}{last}")
+
+
+def _write_extra(draw, point: NeedledPoint) -> tuple[str, bool]:
+    """An extra point by code or by name; and whether a side may follow without a gap."""
+    if point.code in SHARED_NAMES or draw(st.booleans()):
+        if point.code == "EX-HN3" and draw(st.booleans()):
+            return _random_case(draw, draw(st.sampled_from(["GV29", "gv 29", "Du-29"]))), True
+        region, number = re.fullmatch(r"EX-([A-Z]+)(\d+)", point.code).groups()
+        first, second = (draw(st.sampled_from(["", " ", "-", "."])) for _ in range(2))
+        return _random_case(draw, f"EX{first}{region}{second}{number}"), True
+    name = draw(st.sampled_from([EXTRA_CODES[point.code], *OTHER_NAMES.get(point.code, [])]))
+    # A space where a syllable might end ("Yin tang"), never after a first letter alone:
+    # "B aichongwo" is how no one types a name, and "B" is a side.
+    gap = draw(st.sampled_from([0, *range(2, len(name) - 1)]))
+    if gap:
+        name = f"{name[:gap]} {name[gap:]}"
+    return _random_case(draw, name), False
+
+
 def _write_point(draw, point: NeedledPoint) -> str:
-    meridian, number = _meridian_and_number(point.code)
-    spelled = _random_case(draw, draw(st.sampled_from(SPELLINGS[meridian])))
-    separator = draw(st.sampled_from(["", " ", "-"]))
-    side = draw(st.sampled_from(SIDE_SPELLINGS[point.side]))
-    side_gap = draw(st.sampled_from([" ", ""])) if side else ""
-    return f"{spelled}{separator}{number}{side_gap}{side}"
+    if point.code in EXTRA_CODES:
+        spelled, close_side = _write_extra(draw, point)
+    else:
+        meridian, number = _meridian_and_number(point.code)
+        spelled = _random_case(draw, draw(st.sampled_from(SPELLINGS[meridian])))
+        spelled += draw(st.sampled_from(["", " ", "-"])) + str(number)
+        close_side = True
+    if point.level:
+        spelled += " " + _write_level(draw, point.level)
+        close_side = False
+    side = draw(st.sampled_from(SIDE_SPELLINGS[point.side])) if point.takes_side else ""
+    side_gap = draw(st.sampled_from([" ", ""] if close_side else [" "])) if side else ""
+    return f"{spelled}{side_gap}{side}"
 
 
 @st.composite
@@ -407,6 +725,8 @@ def written_points(draw, joiners=(", ", "; ", "\n")):
 FRAGMENTS = st.one_of(
     st.sampled_from(CODES),
     st.sampled_from(sorted(MERIDIAN_ALIASES)),
+    st.sampled_from([*EXTRA_CODES.values(), "Huatuojiaji", "GV29", "EX", "HN", "EX-B"]),
+    st.sampled_from(["L4", "L3-L5", "T1-T12", "C5", "T13", "L6", "S1", "l3-5", "\u0301"]),
     st.sampled_from(["L", "R", "(L)", "left", "right", "bilat", "both", " ", "-", ".", "("]),
     st.sampled_from([", ", "; ", "\n", "and", "/", "+", "&"]),
     st.integers(min_value=0, max_value=10**6).map(str),
@@ -495,7 +815,8 @@ def test_points_picked_from_the_completion_then_given_a_side_read_as_typed_with_
     points, _ = case
     text = ""
     for point in points:
-        side = data.draw(st.sampled_from(SIDE_SPELLINGS[point.side]))
+        spellings = SIDE_SPELLINGS[point.side] if point.takes_side else [""]
+        side = data.draw(st.sampled_from(spellings))
         text += f"{point.code}, {side}"
         if side:
             text += data.draw(st.sampled_from([", ", " ", "\n"]))
@@ -527,7 +848,8 @@ def test_a_protocol_added_to_any_text_adds_each_of_its_points_once_and_keeps_tho
 
 UNKNOWN_LETTERS = (
     st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=3)
-    .filter(lambda letters: letters not in MERIDIAN_ALIASES)
+    # "EXB3" is an extra point's code, EX-B3.
+    .filter(lambda letters: letters not in MERIDIAN_ALIASES and letters != "EXB")
     .map(lambda letters: (letters, 0))
 )
 KNOWN_MERIDIAN = st.sampled_from(sorted(WHO_MERIDIANS)).map(
@@ -540,7 +862,9 @@ def invalid_code(draw):
     """A code that is not a WHO point, written as a practitioner might."""
     letters, count = draw(st.one_of(KNOWN_MERIDIAN, UNKNOWN_LETTERS))
     if count:
-        number = draw(st.one_of(st.integers(count + 1, 999), st.just(0)))
+        # GV29 is Yintang (EX-HN3): the Governor Vessel's first free number is 30.
+        first_free = count + 2 if letters == "GV" else count + 1
+        number = draw(st.one_of(st.integers(first_free, 999), st.just(0)))
         letters = draw(st.sampled_from(SPELLINGS[letters]))
     else:
         number = draw(st.integers(1, 999))

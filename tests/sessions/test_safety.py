@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sessions import views as sessions_views
 from sessions.models import SafetyAcknowledgement, TreatmentSession
-from sessions.points import NeedledPoint, all_codes, default_side
+from sessions.points import NeedledPoint, all_codes, default_side, parse_points
 from sessions.safety import (
     PREGNANCY_CAUTION_POINTS,
     Level,
@@ -34,6 +34,7 @@ EXPECTED_CAUTION_POINTS = {
     "CV1", "CV2", "CV3", "CV4", "CV5", "CV6", "CV7", "CV8",
     "KI11", "KI12", "KI13", "KI14", "KI15", "KI16",
     "ST25", "ST26", "ST27", "ST28", "ST29", "ST30",
+    "EX-B7", "EX-B8",  # Yaoyan, Shiqizhui; Jiaji at L1-L5 has tests of its own
 }  # fmt: skip
 NOT_CAUTION_NEIGHBOURS = [
     "BL21", "BL36", "GV1", "GV6", "CV9", "KI10", "KI17", "ST24", "ST31",
@@ -47,6 +48,9 @@ ALL_NO = {
     "bleeding_disorder": "no",
     "anticoagulants": "no",
     "epilepsy": "no",
+    "diabetes": "no",
+    "fainting": "no",
+    "skin_problem": "no",
     "metal_implant": "no",
 }
 
@@ -95,15 +99,20 @@ def test_a_pregnant_patient_with_caution_points_gives_a_warning_naming_exactly_t
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(all_codes()), unique=True, max_size=20))
 def test_the_pregnancy_warning_names_the_caution_points_chosen_and_no_others(codes):
-    findings = only(
-        check_session(screening(pregnant="yes"), points(*codes), []), Rule.PREGNANCY_POINTS
+    chosen = points(*codes)
+    findings = only(check_session(screening(pregnant="yes"), chosen, []), Rule.PREGNANCY_POINTS)
+    # Jiaji without a level is the whole of it, lumbar levels included.
+    caution = tuple(
+        point.label for point in chosen if point.code in {*EXPECTED_CAUTION_POINTS, "EX-B2"}
     )
-    caution = tuple(code for code in codes if code in EXPECTED_CAUTION_POINTS)
     if caution:
         assert len(findings) == 1
         assert findings[0].level == Level.ACKNOWLEDGE
         assert findings[0].points == caution
-        assert _codes_named(findings[0].message) == set(caution)
+        extra_names = {"Yaoyan", "Shiqizhui", "Jiaji"}
+        assert _codes_named(findings[0].message) == set(caution) - extra_names
+        for name in extra_names & set(caution):
+            assert name in findings[0].message
     else:
         assert findings == []
 
@@ -203,6 +212,104 @@ def test_no_bleeding_disorder_and_no_anticoagulants_give_no_caution():
     assert only(findings, Rule.BLEEDING_RISK) == []
 
 
+# --- The lumbosacral extra points in pregnancy ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["Jiaji L4", "Jiaji L1", "Jiaji L3-L5", "Jiaji T12-L1", "Jiaji T1-L5", "Jiaji"]
+)
+def test_jiaji_touching_l1_to_l5_is_a_pregnancy_caution_point_named_with_its_level(typed):
+    findings = check_session(screening(pregnant="yes"), parse_points(typed).points, [])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.PREGNANCY_POINTS, Level.ACKNOWLEDGE)]
+    assert findings[0].points == (typed,)
+    assert typed in findings[0].message
+
+
+@pytest.mark.parametrize("typed", ["Jiaji T12", "Jiaji T1-T12", "Jiaji T6 L"])
+def test_thoracic_jiaji_is_not_a_pregnancy_caution_point(typed):
+    assert check_session(screening(pregnant="yes"), parse_points(typed).points, []) == []
+
+
+def test_yaoyan_and_shiqizhui_are_pregnancy_caution_points_and_taiyang_is_not():
+    chosen = parse_points("Yintang, Taiyang, Yaoyan, Shiqizhui, Jiaji T4, Jiaji L4 R").points
+    findings = check_session(screening(pregnant="not_sure"), chosen, [])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.PREGNANCY_POINTS, Level.ACKNOWLEDGE)]
+    assert findings[0].points == ("Yaoyan", "Shiqizhui", "Jiaji L4")
+    assert findings[0].message == (
+        "The patient may be pregnant: Yaoyan, Shiqizhui, Jiaji L4 are traditionally "
+        "avoided in pregnancy."
+    )
+
+
+# --- Fainting, diabetes, broken or infected skin -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("codes", "modalities"), [((), []), (("GB20", "LI4"), ["manual_needling"]), (("ST36",), [EA])]
+)
+def test_fainting_or_fear_of_needles_is_a_caution_to_treat_lying_down_whatever_is_chosen(
+    codes, modalities
+):
+    findings = check_session(screening(fainting="yes"), points(*codes), modalities)
+    assert [(f.rule, f.level) for f in findings] == [(Rule.FAINTING, Level.CAUTION)]
+    assert findings[0].message == (
+        "Faints easily or is afraid of needles: treat lying down, with few needles and a "
+        "short retention at first, and watch for dizziness."
+    )
+
+
+def test_not_sure_about_fainting_is_the_same_caution_worded_as_a_question():
+    findings = check_session(screening(fainting="not_sure"), points("LI4"), [])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.FAINTING, Level.CAUTION)]
+    assert findings[0].message.startswith(
+        "Does the patient faint easily or fear needles? They were not sure: treat lying down"
+    )
+
+
+@pytest.mark.parametrize("codes", [(), ("ST36", "SP6")])
+def test_diabetes_is_a_caution_to_check_the_feet_and_legs(codes):
+    findings = check_session(screening(diabetes="yes"), points(*codes), [])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.DIABETES, Level.CAUTION)]
+    assert findings[0].message == (
+        "Diabetes: slower healing and a higher risk of infection; check the skin of the feet "
+        "and legs before needling there."
+    )
+
+
+def test_not_sure_about_diabetes_is_the_same_caution_worded_as_a_question():
+    findings = check_session(screening(diabetes="not_sure"), (), [])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.DIABETES, Level.CAUTION)]
+    assert findings[0].message.startswith(
+        "Does the patient have diabetes? They were not sure: slower healing"
+    )
+
+
+@pytest.mark.parametrize("value", ["yes", "not_sure"])
+@pytest.mark.parametrize("codes", [("LI4",), ("GB20", "Taiyang")])
+def test_broken_or_infected_skin_needs_an_acknowledgement_whenever_a_point_is_chosen(value, codes):
+    chosen = tuple(point for code in codes for point in parse_points(code).points)
+    findings = check_session(screening(skin_problem=value), chosen, ["manual_needling"])
+    assert [(f.rule, f.level) for f in findings] == [(Rule.SKIN_PROBLEM, Level.ACKNOWLEDGE)]
+    assert "Never needle through broken or infected skin" in findings[0].message
+    if value == "not_sure":
+        assert findings[0].message.startswith(
+            "Is there a skin infection, rash or broken skin where it hurts? The patient was "
+            "not sure"
+        )
+    else:
+        assert findings[0].message.startswith("Skin infection, rash or broken skin where it hurts.")
+
+
+@pytest.mark.parametrize("modalities", [[], ["cupping"]])
+def test_broken_or_infected_skin_with_no_point_chosen_asks_nothing(modalities):
+    assert check_session(screening(skin_problem="yes"), (), modalities) == []
+
+
+@pytest.mark.parametrize("answer", ["fainting", "diabetes", "skin_problem"])
+def test_an_answer_of_no_raises_nothing(answer):
+    assert check_session(screening(**{answer: "no"}), points("LI4", "ST36"), [EA]) == []
+
+
 # --- No intake, and several rules at once ------------------------------------------------
 
 
@@ -216,7 +323,14 @@ def test_without_an_intake_there_is_a_single_caution_that_screening_is_missing(c
 
 def test_several_rules_apply_together_most_serious_first():
     answers = screening(
-        pregnant="yes", pacemaker="yes", epilepsy="yes", metal_implant="yes", anticoagulants="yes"
+        pregnant="yes",
+        pacemaker="yes",
+        epilepsy="yes",
+        metal_implant="yes",
+        anticoagulants="yes",
+        fainting="yes",
+        diabetes="not_sure",
+        skin_problem="yes",
     )
     findings = check_session(answers, points("LI4", "GB20"), [EA])
     assert [f.level for f in findings] == [
@@ -224,6 +338,9 @@ def test_several_rules_apply_together_most_serious_first():
         Level.ACKNOWLEDGE,
         Level.ACKNOWLEDGE,
         Level.ACKNOWLEDGE,
+        Level.ACKNOWLEDGE,
+        Level.CAUTION,
+        Level.CAUTION,
         Level.CAUTION,
     ]
     assert {f.rule for f in findings} == {
@@ -231,7 +348,10 @@ def test_several_rules_apply_together_most_serious_first():
         Rule.PREGNANCY_POINTS,
         Rule.EPILEPSY_ELECTRO,
         Rule.METAL_IMPLANT_ELECTRO,
+        Rule.SKIN_PROBLEM,
         Rule.BLEEDING_RISK,
+        Rule.FAINTING,
+        Rule.DIABETES,
     }
 
 
@@ -546,4 +666,116 @@ def test_a_pregnancy_recorded_while_the_form_was_checked_asks_for_the_tick(
     html = response.content.decode()
     assert "Tick to confirm" in _acknowledgement_block(html)
     assert 'data-safety-rule="pregnancy_points"' in html
+    assert not TreatmentSession.objects.exists()
+
+
+# --- Fainting, diabetes and broken skin on the session form and the chart ------------------
+
+
+def _findings_of(html: str, rule: str) -> list[tuple[str, str]]:
+    """(level, text) of each finding of this rule shown on the page."""
+    return [
+        (level, re.sub(r"<[^>]+>", "", text).strip())
+        for level, text in re.findall(
+            rf'data-safety-rule="{rule}"(?: data-safety-level="(\w+)")?[^>]*>(.*?)</div>',
+            html,
+            re.S,
+        )
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answers", "rule", "words"),
+    [
+        ({"fainting": "yes"}, "fainting", "treat lying down"),
+        ({"fainting": "not_sure"}, "fainting", "Does the patient faint easily or fear needles?"),
+        ({"diabetes": "yes"}, "diabetes", "check the skin of the feet and legs"),
+        ({"diabetes": "not_sure"}, "diabetes", "Does the patient have diabetes?"),
+    ],
+)
+def test_fainting_and_diabetes_show_a_caution_on_the_session_form_and_the_chart(
+    practitioner_client, acupuncturist, answers, rule, words
+):
+    patient = _patient_with(**answers)
+    TreatmentSessionFactory(patient=patient, created_by=acupuncturist, points="GB20")
+
+    form = practitioner_client.get(_new_session_url(patient)).content.decode()
+    chart = practitioner_client.get(f"/patients/{patient.code}/").content.decode()
+
+    shown = _findings_of(form, rule)
+    assert len(shown) == 1
+    assert shown[0][0] == "caution"
+    assert words in shown[0][1]
+    on_chart = _findings_of(chart, rule)
+    assert len(on_chart) == 1
+    assert words in on_chart[0][1]
+    assert 'id="safety-acknowledgement"' not in form
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("answer", ["fainting", "diabetes"])
+def test_a_fainting_or_diabetes_caution_does_not_stop_a_session_being_saved(
+    practitioner_client, answer
+):
+    patient = _patient_with(**{answer: "yes"})
+    response = practitioner_client.post(_new_session_url(patient), _session_data())
+    assert response.status_code == 302
+    assert TreatmentSession.objects.filter(patient=patient).exists()
+    assert not SafetyAcknowledgement.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["yes", "not_sure"])
+def test_broken_skin_blocks_saving_until_the_warning_is_acknowledged_and_stores_it(
+    practitioner_client, acupuncturist, value
+):
+    patient = _patient_with(skin_problem=value)
+    url = _new_session_url(patient)
+
+    response = practitioner_client.post(url, _session_data(points="Taiyang, GB20 L"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    warning = _findings_of(html, "skin_problem")
+    assert len(warning) == 1
+    assert warning[0][0] == "acknowledge"
+    assert "Never needle through broken or infected skin" in warning[0][1]
+    assert "invalid-feedback" in _acknowledgement_block(html)
+    assert not TreatmentSession.objects.exists()
+
+    response = practitioner_client.post(
+        url, _session_data(points="Taiyang, GB20 L", safety_acknowledged="on")
+    )
+
+    assert response.status_code == 302
+    session = TreatmentSession.objects.get(patient=patient)
+    assert session.points_text() == "Taiyang, GB20 L"
+    acknowledgement = SafetyAcknowledgement.objects.get(session=session)
+    assert acknowledgement.rule == Rule.SKIN_PROBLEM
+    assert acknowledgement.acknowledged_by == acupuncturist
+    assert "Never needle through broken or infected skin" in acknowledgement.warning
+
+
+@pytest.mark.django_db
+def test_broken_skin_with_no_point_chosen_needs_no_acknowledgement(practitioner_client):
+    patient = _patient_with(skin_problem="yes")
+    response = practitioner_client.post(
+        _new_session_url(patient), _session_data(points="", modalities=["cupping"])
+    )
+    assert response.status_code == 302
+    assert not SafetyAcknowledgement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pregnant_patient_with_lumbar_jiaji_is_warned_by_name_and_level(practitioner_client):
+    patient = _patient_with(pregnant="yes")
+    response = practitioner_client.post(
+        _new_session_url(patient), _session_data(points="Jiaji T4, Jiaji L3-L5, Yaoyan, GB20")
+    )
+    assert response.status_code == 200
+    warning = _findings_of(response.content.decode(), "pregnancy_points")
+    assert len(warning) == 1
+    assert "Jiaji L3-L5, Yaoyan are traditionally avoided in pregnancy" in warning[0][1]
+    assert "T4" not in warning[0][1]
     assert not TreatmentSession.objects.exists()

@@ -312,6 +312,63 @@ def test_the_saved_session_page_shows_the_points_by_name_and_the_pain_before_and
     assert "Draft saved. Sign it when the note is complete." in _messages(response)
 
 
+def test_extra_points_and_jiaji_levels_are_stored_and_shown_on_the_note_and_the_chart(
+    practitioner_client, patient
+):
+    response = practitioner_client.post(
+        _new_url(patient),
+        _visit(points="yintang, Taiyang R, jiaji l4 l, Huatuojiaji L3-5, EX-B7, GV20"),
+        follow=True,
+    )
+
+    session = TreatmentSession.objects.get()
+    rows = list(session.needled_points.values_list("point__code", "level", "side"))
+    assert rows == [
+        ("EX-HN3", "", "midline"),
+        ("EX-HN5", "", "right"),
+        ("EX-B2", "L4", "left"),
+        ("EX-B2", "L3-L5", "bilateral"),
+        ("EX-B7", "", "bilateral"),
+        ("GV20", "", "midline"),
+    ]
+    html = response.content.decode()
+    points = _text(re.search(r'<ul class="[^"]*point-list">(.*?)</ul>', html, re.S).group(1))
+    assert "EX-HN3 Yintang" in points
+    assert "EX-HN5 Taiyang R" in points
+    assert "EX-B2 Jiaji L4 L" in points
+    assert "EX-B2 Jiaji L3-L5 bilateral" in points
+    chart = practitioner_client.get(f"/patients/{patient.code}/").content.decode()
+    assert "Yintang, Taiyang R, Jiaji L4 L, Jiaji L3-L5, Yaoyan, GV20" in chart
+
+
+def test_a_draft_with_jiaji_at_two_levels_opens_with_them_as_written(practitioner_client, patient):
+    practitioner_client.post(_new_url(patient), _visit(points="Jiaji L4 L, Jiaji L5, GV29"))
+    session = TreatmentSession.objects.get()
+
+    page = _page(practitioner_client.get(_edit_url(session)))
+
+    assert page.value("points") == "Jiaji L4 L, Jiaji L5, Yintang"
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("GB20, Jiaji C5", "Not a Jiaji level (T1 to L5): Jiaji C5."),
+        ("Jiaji L6 R", "Not a Jiaji level (T1 to L5): Jiaji L6."),
+        ("Yintang L", "Yintang is on the midline and takes no side (L / R)."),
+        ("EX-HN16", "Not a WHO point code: EX-HN16."),
+    ],
+)
+def test_a_bad_extra_point_is_an_error_next_to_the_points_and_nothing_is_saved(
+    practitioner_client, patient, typed, error
+):
+    response = practitioner_client.post(_new_url(patient), _visit(points=typed))
+
+    assert response.status_code == 200
+    assert _page(response).errors == {"id_points_error": error}
+    assert _nothing_saved()
+
+
 # --- Validation: each problem next to its field, the rest kept, nothing saved ----------
 
 
@@ -641,7 +698,7 @@ def test_the_point_list_page_names_every_who_point_by_meridian(practitioner_clie
     html = practitioner_client.get("/points/").content.decode()
 
     text = _text(html)
-    assert "The 361 points" in text
+    assert "the 361 WHO points meridian by meridian" in text
     assert "Gallbladder GB1 Tongziliao" in text
     assert "GB20 Fengchi" in text
     assert "CV24 Chengjiang" in text
@@ -795,6 +852,47 @@ def test_applying_a_protocol_keeps_the_side_typed_for_a_point_it_shares(
     response = practitioner_client.post(_new_url(patient), sent)
 
     assert _page(response).value("points") == "GB20 L, GB21"
+
+
+def test_a_protocol_of_extra_points_is_saved_as_written_and_merges_into_a_session(
+    practitioner_client, patient
+):
+    response = practitioner_client.post(
+        "/protocols/new/",
+        {
+            "name": "Headache and low back",
+            "points": "yintang, TAIYANG, jiaji l3-5",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    protocol = Protocol.objects.get()
+    assert protocol.points == "Yintang, Taiyang, Jiaji L3-L5"
+
+    sent = _visit(points="Jiaji L4 R, GB20", apply_protocol=str(protocol.code))
+    del sent["action"]
+    response = practitioner_client.post(_new_url(patient), sent)
+
+    page = _page(response)
+    assert page.value("points") == "Jiaji L4 R, GB20, Yintang, Taiyang, Jiaji L3-L5"
+    assert page.errors == {}
+    response = practitioner_client.post(_new_url(patient), {**_as_sent(page), "action": "save"})
+    assert response.status_code == 302
+    assert TreatmentSession.objects.get().points_text() == (
+        "Jiaji L4 R, GB20, Yintang, Taiyang, Jiaji L3-L5"
+    )
+
+
+def test_the_point_list_page_names_the_extra_points_by_region(practitioner_client):
+    text = _text(practitioner_client.get("/points/").content.decode())
+
+    assert "The 409 points" in text
+    assert "Extra points: head and neck EX-HN1 Sishencong" in text
+    assert "EX-HN3 Yintang" in text
+    assert "EX-B2 Jiaji" in text
+    assert "Extra points: upper extremities" in text
+    assert "EX-UE7 Yaotongdian" in text
+    assert "EX-LE12 Qiduan" in text
 
 
 def test_a_form_sent_again_with_changes_says_it_was_already_saved_and_changes_nothing(

@@ -576,6 +576,7 @@ class Command(BaseCommand):
                         session=session,
                         point=points_by_code[point.code],
                         side=point.side,
+                        level=point.level,
                         order=order,
                     )
                     for order, point in enumerate(points, start=1)
@@ -852,6 +853,11 @@ DEMO_PROTOCOLS = [
         "Sciatica",
         "GB30, BL36, BL40, GB34, BL57, BL60, BL25",
         "Pain radiating down the back or side of the leg.",
+    ),
+    (
+        "Acute low back pain",
+        "Yaotongdian, Jiaji L3-L5, Yaoyan, Shiqizhui, BL40",
+        "Yaotongdian on the hand first while the patient moves the back, then the low back.",
     ),
 ]
 

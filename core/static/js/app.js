@@ -77,7 +77,10 @@ function codeParts(text) {
   return match ? [match[1], match[2]] : null;
 }
 
+// The point list says whether a point takes a side (its fourth item, 0 or 1; the
+// midline points, Yintang and the like, do not).
 function takesSide(point) {
+  if (point.length > 3) return Boolean(point[3]);
   return !MIDLINE.has(codeParts(point[0])?.[0]);
 }
 
