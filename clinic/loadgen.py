@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from audit.models import AuditEntry
 from checkins.models import CheckIn
+from intake import body_map
 from intake.models import Intake, IntakeMedication, IntakePainRegion, Patient
 from intake.search import patient_search_name
 from plans import cadence
@@ -209,6 +210,9 @@ RELATIONSHIPS = ("Partner", "Wife", "Husband", "Daughter", "Son", "Sister", "Bro
 
 # --- the clinical picture ---------------------------------------------------------------
 
+# The side of a sided region the patient marks, by the row's id.
+_SIDES = ("both", "left", "both", "right")
+
 # pain type -> (share, pain types stored, body regions, point pool, core points, position)
 CONDITIONS = {
     "neck": (
@@ -373,7 +377,7 @@ COLUMNS = {
         "submitted_at contact_changes reviewed_at reviewed_by_id registered_at registered_by_id "
         "discarded_at discarded_by_id discard_reason"
     ).split(),
-    IntakePainRegion: "id intake_id region score".split(),
+    IntakePainRegion: "id intake_id region side score".split(),
     IntakeMedication: "id intake_id name dose frequency for_pain".split(),
     Plan: (
         "id code patient_id practitioner_id status start_date baseline_pain baseline_source "
@@ -392,7 +396,7 @@ COLUMNS = {
         "needle_count_explanation retention_minutes position subjective objective "
         "range_of_motion assessment plan_notes pain_medication_doses headache_days "
         "created_by_id created_at updated_at signed_at signed_by_id discarded_at "
-        "discarded_by_id discard_reason"
+        "discarded_by_id discard_reason regions_treated"
     ).split(),
     SessionPoint: "id session_id point_id side level order".split(),
     AdverseEvent: "id session_id kind severity causality action_taken notes created_at".split(),
@@ -1081,6 +1085,11 @@ class Generator:
         scores = shape["scores"]
         doses = intake["doses"] if intake else None
         headaches = condition == "headache"
+        regions_treated = (
+            intake["regions_treated"]
+            if intake
+            else body_map.stored([body_map.MarkedRegion(CONDITIONS[condition][2][0])])
+        )
         appointments_from = self.today - datetime.timedelta(days=APPOINTMENT_DAYS)
         measurable = baseline is not None and baseline >= cadence.AUTOMATIC_MIN_BASELINE
         estimate = cadence.course_estimate(months)
@@ -1209,6 +1218,7 @@ class Generator:
                     None,
                     None,
                     "",
+                    regions_treated,
                 ),
             )
             chunk.add(PlanSession, (self._id(PlanSession), plan_id, session_id, signed))
@@ -1559,10 +1569,16 @@ class Generator:
             ),
         )
         regions = rng.sample(spec[2], rng.randint(1, min(3, len(spec[2]))))
+        marks = []
         for region in regions:
+            # A side from the row's id, not the random stream: the same seed makes the
+            # same clinic as before sides were kept. Half are both sides.
+            region_id = self._id(IntakePainRegion)
+            side = _SIDES[region_id % 4] if body_map.has_sides(region) else "both"
+            marks.append(body_map.MarkedRegion(region, side=side))
             chunk.add(
                 IntakePainRegion,
-                (self._id(IntakePainRegion), intake_id, region, _clamp(pain - rng.randint(0, 2))),
+                (region_id, intake_id, region, side, _clamp(pain - rng.randint(0, 2))),
             )
         if rng.random() < 0.7:
             med = rng.choice(MEDICATIONS[condition])
@@ -1605,6 +1621,8 @@ class Generator:
             "doses": doses,
             "headache": headache,
             "no_electro": no_electro,
+            # What the sessions treat: where the intake says it hurts.
+            "regions_treated": body_map.stored(marks),
         }
 
     def _check_in(self, chunk, person, intake, pain, baseline, created) -> None:

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from core.ranges import in_range
+from intake.body_map import SIDED_REGIONS, MarkedRegion, in_vocabulary_order
 from intake.phone import format_phone, phone_search_term
 from intake.search import birth_dates, normalise, patient_search_name
 from intake.vocabulary import (
@@ -18,6 +19,7 @@ from intake.vocabulary import (
     Cause,
     Onset,
     PainType,
+    RegionSide,
     Trigger,
     labels,
 )
@@ -499,6 +501,11 @@ class Intake(models.Model):
         return labels(PainType, self.pain_types)
 
     @property
+    def regions_in_order(self) -> list["IntakePainRegion"]:
+        """The pain regions in the vocabulary's order (uses the prefetched regions)."""
+        return in_vocabulary_order(self.regions.all())
+
+    @property
     def trigger_labels(self) -> list[str]:
         return labels(Trigger, self.triggers)
 
@@ -593,10 +600,13 @@ SAFETY_FLAGS = [
 
 
 class IntakePainRegion(models.Model):
-    """A body region the patient marked as painful, with an optional 0-10 score."""
+    """A body region the patient marked as painful, with its side (for a region that
+    has two: intake.body_map.SIDED_REGIONS) and an optional 0-10 score."""
 
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="regions")
     region = models.CharField(max_length=20, choices=BodyRegion.choices)
+    # A region without sides is the whole region: "both".
+    side = models.CharField(max_length=5, choices=RegionSide.choices, default=RegionSide.BOTH)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
@@ -605,10 +615,21 @@ class IntakePainRegion(models.Model):
             models.CheckConstraint(
                 condition=in_range("score", 0, 10), name="intake_painregion_score_range"
             ),
+            models.CheckConstraint(
+                condition=Q(side__in=RegionSide.values), name="intake_painregion_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(side=RegionSide.BOTH) | Q(region__in=sorted(SIDED_REGIONS)),
+                name="intake_painregion_side_of_sided_region",
+            ),
         ]
 
     def __str__(self):
-        return self.get_region_display()
+        return self.mark.label
+
+    @property
+    def mark(self) -> MarkedRegion:
+        return MarkedRegion(self.region, side=self.side, score=self.score)
 
 
 class IntakeMedication(models.Model):

@@ -13,6 +13,7 @@ from audit.history import check_version
 from audit.trail import record_children, row_texts
 from core.concurrency import hold_lock
 from core.models import Clinic
+from intake.body_map import MarkedRegion, in_vocabulary_order
 from intake.duplicates import Identity
 from intake.models import (
     CONTACT_FIELDS,
@@ -342,31 +343,29 @@ def intake_save_step(
     intake: Intake,
     step: int,
     answers: dict,
-    regions: dict[str, int | None] | None = None,
+    regions: list[MarkedRegion] | None = None,
     medications: list[dict] | None = None,
 ) -> Intake:
     """Save one step's answers to the draft and mark the step done.
 
-    regions (step 2) and medications (step 4) replace what the draft had.
-    Raises IntakeClosed once the intake is submitted.
+    regions (step 2: each with its side and score) and medications (step 4) replace
+    what the draft had. Raises IntakeClosed once the intake is submitted.
     """
     intake = _lock_draft(intake)
     for field, value in answers.items():
         setattr(intake, field, value)
     if regions is not None:
+        regions = in_vocabulary_order(regions)
         record_children(
             intake,
             "regions",
-            [
-                f"{r} {s}"
-                for r, s in intake.regions.order_by("region").values_list("region", "score")
-            ],
-            [f"{region} {score}" for region, score in sorted(regions.items())],
+            [row.mark.audit_text for row in in_vocabulary_order(intake.regions.all())],
+            [mark.audit_text for mark in regions],
         )
         intake.regions.all().delete()
         IntakePainRegion.objects.bulk_create(
-            IntakePainRegion(intake=intake, region=region, score=score)
-            for region, score in regions.items()
+            IntakePainRegion(intake=intake, region=mark.region, side=mark.side, score=mark.score)
+            for mark in regions
         )
     if medications is not None:
         fields = ("name", "dose", "frequency", "for_pain")

@@ -4,14 +4,16 @@ Every number is checked on the server, with messages a patient understands. The
 forms are plain forms: intake.services.intake_save_step stores what they clean.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 
 from core.forms import number_messages, text_messages
+from intake.body_map import MarkedRegion
 from intake.forms import DemographicsValidation
 from intake.models import IDENTITY_FIELDS, SCREENING_QUESTIONS, Intake, Patient, ReminderChannel
 from intake.phone import format_phone
+from intake.region_fields import cleaned_marks, initial_for, region_rows, side_fields
 from intake.vocabulary import HEADACHE_TYPES, Answer, BodyRegion, Cause, Onset, PainType, Trigger
 
 LONG_TEXT = 2000
@@ -175,6 +177,10 @@ class AboutYouForm(DemographicsValidation, IntakeStepForm):
         return initial
 
 
+# pain_location_side_<region>: which side hurts, for a region that has two.
+SIDE_PREFIX = "pain_location_side_"
+
+
 class PainForm(IntakeStepForm):
     pain_types = forms.MultipleChoiceField(
         label="What kind of pain do you have?",
@@ -236,8 +242,13 @@ class PainForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # One optional 0-10 score per body region, next to its checkbox (and in
-        # that place in the list of errors).
+        # Next to each region's checkbox: its side, for a region that has two, and an
+        # optional 0-10 score (and in that place in the list of errors).
+        sides = side_fields(
+            SIDE_PREFIX,
+            label="{region}: which side?",
+            message="Please choose left side, right side or both sides.",
+        )
         scores = {
             self.score_field(region): whole_number(
                 f"{label}: how bad (0-10)?",
@@ -248,11 +259,19 @@ class PainForm(IntakeStepForm):
             )
             for region, label in BodyRegion.choices
         }
+        for name in scores:
+            scores[name].widget.attrs.update(
+                {"class": "form-control region-score", "placeholder": "0-10"}
+            )
         fields = {}
         for name, field in self.fields.items():
             fields[name] = field
             if name == "pain_locations":
-                fields.update(scores)
+                for region in BodyRegion.values:
+                    side = f"{SIDE_PREFIX}{region}"
+                    if side in sides:
+                        fields[side] = sides[side]
+                    fields[self.score_field(region)] = scores[self.score_field(region)]
         self.fields = fields
 
     @staticmethod
@@ -260,26 +279,18 @@ class PainForm(IntakeStepForm):
         return f"pain_location_score_{region}"
 
     def region_rows(self):
-        """(region value, label, its checkbox, its score field) for the template."""
-        for region, _label in BodyRegion.choices:
-            name = self.score_field(region)
-            attrs = self.fields[name].widget.attrs
-            attrs.update({"class": "form-control region-score", "placeholder": "0-10"})
-            if self.is_bound and name in self.errors:
-                attrs["class"] += " is-invalid"
-                attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
-        checkboxes = {box.data["value"]: box for box in self["pain_locations"]}
-        return [
-            (region, label, checkboxes[region], self[self.score_field(region)])
-            for region, label in BodyRegion.choices
-        ]
+        """Each region's checkbox, side and score, for the template."""
+        return region_rows(self, "pain_locations", prefix=SIDE_PREFIX, score_field=self.score_field)
 
     @classmethod
     def initial_from(cls, intake):
         initial = super().initial_from(intake)
         regions = list(intake.regions.all())
-        initial["pain_locations"] = [r.region for r in regions]
+        initial.update(
+            initial_for(
+                (r.mark for r in regions), regions_field="pain_locations", prefix=SIDE_PREFIX
+            )
+        )
         for r in regions:
             initial[cls.score_field(r.region)] = r.score
         return initial
@@ -296,14 +307,18 @@ class PainForm(IntakeStepForm):
             cleaned["headache_days"] = None
         return cleaned
 
-    def regions(self) -> dict[str, int | None]:
-        """Ticked regions with their scores; a score given without the tick counts as ticked."""
-        chosen = {}
-        for region, _label in BodyRegion.choices:
-            score = self.cleaned_data.get(self.score_field(region))
-            if region in self.cleaned_data["pain_locations"] or score is not None:
-                chosen[region] = score
-        return chosen
+    def regions(self) -> list[MarkedRegion]:
+        """Ticked regions with their sides and scores; a score given without the tick
+        counts as ticked (a side without it does not: its list always sends one)."""
+        scores = {
+            region: self.cleaned_data.get(self.score_field(region)) for region in BodyRegion.values
+        }
+        chosen = set(self.cleaned_data["pain_locations"])
+        chosen.update(region for region, score in scores.items() if score is not None)
+        return [
+            replace(mark, score=scores[mark.region])
+            for mark in cleaned_marks(self.cleaned_data, chosen, prefix=SIDE_PREFIX)
+        ]
 
     def answers(self):
         return {
@@ -597,10 +612,7 @@ def answer_sections(intake: Intake) -> list[AnswerSection]:
         )
     ]
 
-    regions = [
-        r.get_region_display() + (f" ({r.score} out of 10)" if r.score is not None else "")
-        for r in intake.regions.all()
-    ]
+    regions = [r.mark.patient_text for r in intake.regions_in_order]
     pain_answers = [
         (pain["pain_types"].label, _or_not_answered(", ".join(intake.pain_type_labels))),
         (pain["pain_locations"].label, ", ".join(regions) or "—"),

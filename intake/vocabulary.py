@@ -36,6 +36,15 @@ class BodyRegion(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class RegionSide(models.TextChoices):
+    """Which side of a region that has two (intake.body_map.SIDED_REGIONS) hurts or
+    was treated; a region without sides is stored as "both" (the whole region)."""
+
+    BOTH = "both", "Both sides"
+    LEFT = "left", "Left side"
+    RIGHT = "right", "Right side"
+
+
 class Cause(models.TextChoices):
     MUSCLE_STRAIN = "muscle_strain", "Muscle or ligament strain"
     LIFTING_INJURY = "lifting_injury", "Lifting injury"

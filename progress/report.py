@@ -26,7 +26,7 @@ from accounts.models import PractitionerProfile
 from core.models import Clinic
 from intake.models import Intake, Patient
 from intake.selectors import latest_submitted_intake
-from intake.vocabulary import BodyRegion, Onset, PainType, labels
+from intake.vocabulary import Onset, PainType
 from plans.models import Plan, ReferralContact
 from progress.charts import chart_axis, pain_chart
 from progress.figures import PainChange
@@ -254,7 +254,7 @@ def report_context(patient: Patient, progress: Progress, *, user, contact_id: st
         "plan": progress.plan,
         "practitioner": practitioner_for(plan, user),
         "intake": intake,
-        "regions": labels(BodyRegion, [r.region for r in intake.regions.all()]) if intake else [],
+        "regions": [r.mark.label for r in intake.regions_in_order] if intake else [],
         "onset": Onset(intake.onset).label.lower() if intake and intake.onset else "",
         "months_with_pain": (plan.months_with_pain if plan else None)
         or (intake.months_with_pain if intake else None),

@@ -10,6 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import ReasonForm, number_messages, text_messages
+from intake.region_fields import cleaned_marks, initial_for, region_rows, side_fields
+from intake.vocabulary import BodyRegion
 from sessions import points as point_codes
 from sessions.models import NOTE_FIELDS, NUMBER_RANGES, TEXT_MAX, Protocol, TreatmentSession
 from sessions.safety import Finding, check_session, refusals, to_acknowledge
@@ -17,6 +19,13 @@ from sessions.selectors import SessionContext
 from sessions.vocabulary import AdverseEventType, Causality, Modality, Severity
 
 MAX_POINTS_TEXT = 1000
+# regions_treated_side_<region>: the side treated, for a region that has two.
+REGIONS_SIDE_PREFIX = "regions_treated_side_"
+
+
+def regions_initial(marks) -> dict:
+    """The session form's initial regions treated, with their sides."""
+    return initial_for(marks, regions_field="regions_treated", prefix=REGIONS_SIDE_PREFIX)
 
 
 class PointsField(forms.CharField):
@@ -72,6 +81,13 @@ class SessionForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose modalities from the list."},
     )
+    regions_treated = forms.MultipleChoiceField(
+        label="Regions treated",
+        choices=BodyRegion.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "Choose regions from the list."},
+    )
     form_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
     # The visit a new session is started from ("Start session" on the day's list);
     # sessions.services.session_save checks it may be.
@@ -91,8 +107,9 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentSession
-        # modalities is a form field of its own (a JSON list on the model).
-        fields = [name for name in NOTE_FIELDS if name != "modalities"]
+        # modalities and regions_treated are form fields of their own (JSON lists on
+        # the model).
+        fields = [name for name in NOTE_FIELDS if name not in ("modalities", "regions_treated")]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "subjective": forms.Textarea(attrs={"rows": 3}),
@@ -160,9 +177,22 @@ class SessionForm(forms.ModelForm):
                 field.error_messages.update(number_messages(low, high, when_missing=False))
             elif isinstance(field, forms.CharField) and name != "points":
                 field.error_messages.update(text_messages(field.max_length or TEXT_MAX))
+        # Each region treated that has two sides: which side (regions_treated_side_legs).
+        sides = side_fields(
+            REGIONS_SIDE_PREFIX,
+            label="{region}: side treated",
+            message="Choose left side, right side or both sides.",
+        )
+        fields = {}
+        for name, field in self.fields.items():
+            fields[name] = field
+            if name == "regions_treated":
+                fields.update(sides)
+        self.fields = fields
         if self.instance.pk is not None and not self.is_bound:
             self.initial["points"] = self.instance.point_list()
             self.initial["modalities"] = self.instance.modalities
+            self.initial.update(regions_initial(self.instance.regions_treated_marks()))
         if self.instance.pk is None and not self.is_bound:
             self.initial["form_token"] = uuid.uuid4()
         if self.instance.pk is not None:
@@ -177,8 +207,16 @@ class SessionForm(forms.ModelForm):
             raise forms.ValidationError("The visit date is before the patient was born.")
         return date
 
+    def region_rows(self):
+        """Each region's checkbox and side, for the template."""
+        return region_rows(self, "regions_treated", prefix=REGIONS_SIDE_PREFIX)
+
     def clean(self):
         cleaned = super().clean()
+        if "regions_treated" in cleaned:
+            cleaned["regions_treated"] = cleaned_marks(
+                cleaned, cleaned["regions_treated"], prefix=REGIONS_SIDE_PREFIX
+            )
         modalities = cleaned.get("modalities") or []
         if Modality.ELECTROACUPUNCTURE in modalities:
             if cleaned.get("ea_frequency_hz") is None and "ea_frequency_hz" not in self.errors:

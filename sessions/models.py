@@ -2,11 +2,13 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.ranges import in_range, range_validators
+from intake import body_map
 from intake.models import Patient
 from sessions import points as point_codes
 from sessions.vocabulary import (
@@ -38,6 +40,15 @@ NUMBER_RANGES = {
 
 def _whole(field: str):
     return range_validators(*NUMBER_RANGES[field])
+
+
+def validate_regions_treated(value) -> None:
+    try:
+        marks = body_map.from_stored(value)
+        if body_map.stored(marks) != value:
+            raise ValueError("Regions are stored once each, in the vocabulary's order")
+    except ValueError as error:
+        raise ValidationError(f"Not a list of regions treated: {error}", code="invalid") from None
 
 
 class Point(models.Model):
@@ -120,6 +131,7 @@ NOTE_FIELDS = (
     "plan_notes",
     "pain_medication_doses",
     "headache_days",
+    "regions_treated",
 )
 
 
@@ -205,6 +217,11 @@ class TreatmentSession(models.Model):
         null=True, blank=True, validators=_whole("retention_minutes")
     )
     position = models.CharField(max_length=12, choices=Position.choices, blank=True)
+    # The body regions treated, each with its side, as intake.body_map.stored writes
+    # them: [{"region": "shoulders", "side": "left"}, {"region": "neck", "side": "both"}].
+    regions_treated = models.JSONField(
+        default=list, blank=True, validators=[validate_regions_treated]
+    )
 
     subjective = models.TextField(max_length=TEXT_MAX, blank=True)
     objective = models.TextField(max_length=TEXT_MAX, blank=True)
@@ -365,6 +382,9 @@ class TreatmentSession(models.Model):
 
     def points_text(self) -> str:
         return point_codes.format_points(self.point_list())
+
+    def regions_treated_marks(self) -> list[body_map.MarkedRegion]:
+        return body_map.from_stored(self.regions_treated or [])
 
 
 class SessionPoint(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import PractitionerProfile, User
 from audit.trail import record_children, row_texts
+from intake import body_map
 from intake.models import Patient
 from intake.services import refuse_archived
 from scheduling.models import Appointment
@@ -254,6 +255,10 @@ def session_save(
     for field in NOTE_FIELDS:
         if field in data:
             setattr(session, field, data[field])
+    # The regions treated as the note keeps them, whatever the caller passed
+    # (MarkedRegions or their stored form): each once, in the vocabulary's order.
+    # Anything else is a ValueError, and nothing is saved.
+    session.regions_treated = body_map.stored(body_map.from_stored(session.regions_treated))
     acknowledged = _refuse_unsafe(session, points, acknowledged=safety_acknowledged)
     try:
         with transaction.atomic():

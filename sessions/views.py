@@ -20,6 +20,7 @@ from sessions.forms import (
     SessionForm,
     adverse_event_formset,
     discard_form,
+    regions_initial,
 )
 from sessions.models import Protocol, TreatmentSession
 from sessions.safety import Level, check_session
@@ -53,8 +54,8 @@ SIGNED_MESSAGE = "Note signed. It is now read-only; corrections are addenda."
 
 
 def _prefill(previous: TreatmentSession | None, visit: Appointment | None = None) -> dict:
-    """A follow-up visit starts as the last one: points, modalities, position, settings.
-    A session started from a visit is of that visit's day."""
+    """A follow-up visit starts as the last one: points, modalities, position, settings,
+    regions treated. A session started from a visit is of that visit's day."""
     initial = {"date": timezone.localdate()}
     if visit is not None:
         initial.update(appointment=visit.code, date=timezone.localdate(visit.starts_at))
@@ -67,6 +68,7 @@ def _prefill(previous: TreatmentSession | None, visit: Appointment | None = None
             ea_intensity=previous.ea_intensity,
             retention_minutes=previous.retention_minutes,
         )
+        initial.update(regions_initial(previous.regions_treated_marks()))
     return initial
 
 

@@ -79,6 +79,7 @@ STEP = {
         "pain_locations": ["neck", "head"],
         "pain_location_score_neck": "7",
         "pain_location_score_shoulders": "4",
+        "pain_location_side_shoulders": "right",
         "months_with_pain": "18",
         "onset": "gradual",
         "cause": "repetitive_strain",
@@ -192,10 +193,12 @@ def ea_visit(**changes) -> dict:
 
 def visit() -> dict:
     """A complete session note for a patient with headaches, its warnings acknowledged,
-    with an adverse event, as the form posts it."""
+    the regions treated marked, with an adverse event, as the form posts it."""
     return ea_visit(
         headache_days="6",
         safety_acknowledged="on",
+        regions_treated=["neck", "shoulders"],
+        regions_treated_side_shoulders="left",
         **adverse_events(
             {
                 "kind": "bleeding",

@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from accounts.models import BackupCodeDevice
 from core.concurrency import EditConflict
+from intake.body_map import MarkedRegion
 from intake.forms import PatientForm
 from intake.models import Intake, Patient
 from intake.services import intake_save_step, patient_update
@@ -664,7 +665,7 @@ def filling(patient, front_desk):
         intake=intake,
         step=2,
         answers={"pain_types": ["neck_pain"], "pain_now": 6, "pain_worst": 8},
-        regions={"neck": 6},
+        regions=[MarkedRegion("neck", score=6)],
     )
     intake_save_step(
         intake=intake,

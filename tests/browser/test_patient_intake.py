@@ -122,9 +122,10 @@ def test_patient_fills_in_the_intake_on_a_phone_fixes_a_mistake_resumes_and_subm
     page.get_by_label("How bad is your pain right now?").fill("6")
     page.get_by_label("How bad was it at its worst in the last week?").fill("8")
     where = group(page, "Where does it hurt?")
-    where.get_by_label("Head", exact=True).check()
+    # The list of regions (the body map over it is tested in test_body_map.py).
+    where.get_by_role("checkbox", name="Head", exact=True).check()
     where.get_by_label("Head: how bad (0-10)?").fill("7")
-    where.get_by_label("Neck", exact=True).check()
+    where.get_by_role("checkbox", name="Neck", exact=True).check()
     page.get_by_label("About how many months have you had this pain?").fill("18")
     group(page, "How did it start?").get_by_label("Gradually").check()
     page.get_by_label("What do you think caused it?").select_option(label="Stress")
@@ -353,9 +354,11 @@ def test_patient_completes_the_intake_with_the_keyboard_alone(open_context):
     press(page, "Tab", page.get_by_label("How bad was it at its worst in the last week?"))
     keys.type("9")
     where = group(page, "Where does it hurt?")
-    press(page, "Tab", where.get_by_label("Head", exact=True))
+    # The body map comes first (tested in test_body_map.py), then the list.
+    press(page, "Tab", where.get_by_role("button", name="Head", exact=True))
+    tab_to(page, where.get_by_role("checkbox", name="Head", exact=True))
     press(page, "Tab", where.get_by_label("Head: how bad (0-10)?"))
-    press(page, "Tab", where.get_by_label("Neck", exact=True))
+    press(page, "Tab", where.get_by_role("checkbox", name="Neck", exact=True))
     keys.press("Space")
     press(page, "Tab", where.get_by_label("Neck: how bad (0-10)?"))
     keys.type("8")
@@ -379,7 +382,7 @@ def test_patient_completes_the_intake_with_the_keyboard_alone(open_context):
     keys.press("Enter")  # a new line in a text area
     keys.type("Mostly after work.")
     # Back, then Save and continue: the order they show in.
-    press(page, "Tab", page.get_by_role("button", name="Back"))
+    press(page, "Tab", page.get_by_role("button", name="Back", exact=True))
     press(page, "Tab", page.get_by_role("button", name="Save and continue"))
     keys.press("Enter")
 

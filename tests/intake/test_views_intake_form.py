@@ -284,6 +284,7 @@ INVALID = [
     (2, "months_with_pain", "601", "from 0 to 600"),
     (2, "months_with_pain", "2.5", "from 0 to 600"),
     (2, "pain_location_score_neck", "12", "from 0 to 10"),
+    (2, "pain_location_side_legs", "up", "left side, right side or both sides"),
     (2, "pain_types", ["back_ache"], "from the list"),
     (2, "pain_notes", "x" * 2001, "2000 characters or fewer"),
     (3, "psfs_score_1", "11", "from 0 (can't do it) to 10"),

@@ -19,6 +19,7 @@ from accounts import roles
 from accounts.models import PractitionerProfile, User
 from checkins.models import CheckIn
 from core.models import Clinic
+from intake import body_map
 from intake.models import (
     CONTACT_FIELDS,
     IDENTITY_FIELDS,
@@ -508,8 +509,11 @@ class Command(BaseCommand):
             )
             intake.regions.all().delete()
             IntakePainRegion.objects.bulk_create(
-                IntakePainRegion(intake=intake, region=r, score=score)
-                for r, score in regions.items()
+                IntakePainRegion(intake=intake, region=r, side=side, score=score)
+                for r, (side, score) in (
+                    (r, answer if isinstance(answer, tuple) else ("both", answer))
+                    for r, answer in regions.items()
+                )
             )
             intake.medications.all().delete()
             IntakeMedication.objects.bulk_create(
@@ -565,6 +569,7 @@ class Command(BaseCommand):
                     "retention_minutes": 25,
                     "position": "prone",
                     "modalities": ["manual_needling"],
+                    "regions_treated": _regions(DEMO_REGIONS_TREATED.get(name, "")),
                     **visit,
                 }
                 session, _ = TreatmentSession.objects.update_or_create(
@@ -703,7 +708,7 @@ DEMO_INTAKES = {
         cause="repetitive_strain",
         triggers=["stress", "prolonged_sitting", "screen_time"],
         headache_days=12,
-        regions={"neck": 7, "shoulders": 6, "head": 5},
+        regions={"neck": 7, "shoulders": ("right", 6), "head": 5},
         psfs_activity_1="Turning my head to reverse the car",
         psfs_score_1=3,
         psfs_activity_2="Reading for more than half an hour",
@@ -726,7 +731,7 @@ DEMO_INTAKES = {
         onset="sudden",
         cause="lifting_injury",
         triggers=["lifting_or_bending", "prolonged_sitting"],
-        regions={"lower_back": 6, "legs": 5, "hips": None},
+        regions={"lower_back": 6, "legs": ("left", 5), "hips": ("left", None)},
         psfs_activity_1="Sitting through a work meeting",
         psfs_score_1=4,
         psfs_activity_2="Picking up my daughter",
@@ -1076,6 +1081,27 @@ DEMO_SESSIONS = {
         ),
     ],
 }
+
+
+# The regions each demo history treats, at every visit ("region" or "region:side").
+DEMO_REGIONS_TREATED = {
+    "Margaret Holloway": "neck shoulders:right head",
+    "Tomás García": "lower_back hips",
+    "Hannah Schmidt": "head neck",
+    "James O'Brien": "neck shoulders upper_back",
+    "Alex Morgan": "lower_back",
+    "Samuel Adeyemi": "neck shoulders:left",
+    "Daniel Weiss": "lower_back legs:right",
+}
+
+
+def _regions(text: str) -> list[dict]:
+    """Regions typed as "neck shoulders:right", as a session stores its regions treated."""
+    marks = []
+    for word in text.split():
+        region, _, side = word.partition(":")
+        marks.append(body_map.MarkedRegion(region, side=side or "both"))
+    return body_map.stored(marks)
 
 
 def _visits(points: str, scores_and_days: list[tuple[int, int]], **common) -> list[dict]:
