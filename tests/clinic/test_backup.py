@@ -118,7 +118,11 @@ def _database_contents() -> dict[str, dict]:
         )
         contents[label] = {
             _key(row): {
-                name: sorted(value) if isinstance(value, list) else value
+                # Lists of ids or values in any order; a JSON list of objects
+                # (regions treated) compared by its items' JSON.
+                name: sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
+                if isinstance(value, list)
+                else value
                 for name, value in row["fields"].items()
             }
             for row in rows

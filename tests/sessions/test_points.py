@@ -817,7 +817,8 @@ def test_points_picked_from_the_completion_then_given_a_side_read_as_typed_with_
     for point in points:
         spellings = SIDE_SPELLINGS[point.side] if point.takes_side else [""]
         side = data.draw(st.sampled_from(spellings))
-        text += f"{point.code}, {side}"
+        level = f" {point.level}" if point.level else ""  # "EX-B2 L4", typed after a pick
+        text += f"{point.code}{level}, {side}"
         if side:
             text += data.draw(st.sampled_from([", ", " ", "\n"]))
     parsed = parse_points(text)
