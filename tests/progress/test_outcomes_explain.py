@@ -108,10 +108,15 @@ def test_no_query_reads_the_sessions_in_a_subplan_per_plan_or_per_session(histor
                     assert not tables & {SESSIONS, PLAN_SESSIONS}, (filters, name, tables)
 
 
-def test_the_plan_figures_and_the_adverse_events_read_the_sessions(history):
+def test_the_plan_figures_read_the_plans_kept_figures_unless_the_period_ended(history):
+    # Every signed session counts: the plan figures read what each plan keeps
+    # (plans/figures.py), and only the adverse-event queries read the sessions.
     scans = [len(_session_scans(plan)) for plan in _plans(Filters())]
+    assert scans == [0, 1, 1]  # plan figures, sessions per patient, events
 
-    assert scans == [1, 1, 1]  # plan figures, sessions per patient, events
+    # A period that ended before today counts the sessions up to its end: read once.
+    ended = Filters(date_to=days_ago(10))
+    assert [len(_session_scans(plan)) for plan in _plans(ended)] == [1, 1, 1]
 
 
 def test_queries_are_not_compiled_to_machine_code_first(history):
