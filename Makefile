@@ -36,7 +36,7 @@ test: lint test-sqlite test-postgres
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit -q -c pyproject.toml -r acuclinic core audit accounts intake messaging scheduling checkins sessions plans progress clinic
+	$(BIN)/bandit -q -c pyproject.toml -r acuclinic core audit accounts intake messaging scheduling checkins sessions plans progress interop clinic
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite: $(VENV)/.installed-dev

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sessions.apps.TreatmentSessionsConfig",
     "plans",
     "progress",
+    "interop",
     "clinic",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("checkins.urls")),
     path("", include("progress.urls")),
+    path("", include("interop.urls")),
 ]
 
 if settings.BENCH_VIEWS:

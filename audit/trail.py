@@ -92,6 +92,32 @@ def record_listed(request, patients) -> None:
     AuditEntry.objects.bulk_create(entries)
 
 
+def record_exported(patients, *, username: str, changes: dict | None = None) -> None:
+    """Charts exported with no request to tie them to (manage.py export_fhir): one
+    entry per chart, under `username`, so "who has seen this patient" finds it."""
+    patients = list(patients)
+    if not patients:
+        return
+    content_type = ContentType.objects.get_for_model(patients[0])
+    entries = [
+        _entry(
+            None,
+            Event.EXPORT,
+            username=username,
+            content_type=content_type,
+            object_pk=str(patient.pk),
+            object_id=patient.pk,
+            object_repr=_describe(patient),
+            patient_id=patient.pk,
+            changes=changes,
+        )
+        for patient in patients
+    ]
+    for entry in entries:
+        entry.normalise()  # as save() would
+    AuditEntry.objects.bulk_create(entries)
+
+
 def record_children(parent, field: str, before: list, after: list) -> None:
     """Rows replaced in bulk under `parent` (e.g. a note's points): one change entry.
 

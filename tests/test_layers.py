@@ -1,7 +1,7 @@
 """The apps form a line with no cycles (CONTRIBUTING.md, "Layers").
 
 core <- audit <- accounts <- intake <- messaging <- scheduling <- checkins <- sessions <-
-plans <- progress <- clinic: an app may import the apps before it in this line, never
+plans <- progress <- interop <- clinic: an app may import the apps before it in this line, never
 one after it. The project package (settings, URLs) sits above them all and is imported
 by none. Every import counts, inside functions too: an import moved into a function to
 dodge a cycle is still a cycle.
@@ -28,6 +28,7 @@ LAYERS = [
     "sessions",
     "plans",
     "progress",
+    "interop",
     "clinic",
 ]
 PROJECT = "acuclinic"

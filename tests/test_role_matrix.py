@@ -97,6 +97,9 @@ PAGES = [
     Page("progress:progress", "get", (AC, CA), of="patient"),
     Page("progress:report_pdf", "get", (AC, CA), of="patient"),
     Page("progress:outcomes", "get", (AC, CA)),
+    # interop/: exports of a record, never the front desk.
+    Page("interop:patient_everything", "get", (AC, CA), of="patient"),
+    Page("interop:sessions_csv", "get", (AC, CA), of="patient"),
 ]
 
 # Not staff pages: the patient's link pages, the login and two-factor steps (any
