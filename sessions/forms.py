@@ -71,8 +71,8 @@ def points_widget() -> forms.Textarea:
 class SessionForm(forms.ModelForm):
     points = PointsField(
         required=False,
-        help_text="WHO codes, separated by commas; a side after the code: "
-        "GB20 L, BL23, LI4 R. Bilateral unless a side is given.",
+        help_text="WHO codes or extra points' names, separated by commas; a side after "
+        "the point: GB20 L, BL23, Taiyang R, Jiaji L4. Bilateral unless a side is given.",
         widget=points_widget(),
     )
     modalities = forms.MultipleChoiceField(
@@ -350,7 +350,8 @@ def discard_form(data=None) -> ReasonForm:
 class ProtocolForm(forms.ModelForm):
     points = PointsField(
         required=True,
-        help_text="WHO codes, separated by commas; a side after the code: GB20 L, BL23, LI4.",
+        help_text="WHO codes or extra points' names, separated by commas; a side after the "
+        "point: GB20 L, BL23, Yintang, Jiaji L3-L5.",
         widget=points_widget(),
         error_messages={"required": "List at least one point."},
     )
