@@ -3,6 +3,7 @@ $everything Bundle, and the whole clinic as FHIR Bulk Data NDJSON files."""
 
 import datetime
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,9 +78,11 @@ class NdjsonWriter:
         kind = resource["resourceType"]
         handle = self.files.get(kind)
         if handle is None:
-            handle = self.files[kind] = (self.folder / f"{kind}.ndjson.part").open(
-                "w", encoding="utf-8"
-            )
+            # Health records: the owner alone may read the files (0600), whatever
+            # the umask.
+            path = self.folder / f"{kind}.ndjson.part"
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            handle = self.files[kind] = os.fdopen(descriptor, "w", encoding="utf-8")
             self.counts[kind] = 0
         handle.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
         handle.write("\n")

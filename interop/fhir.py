@@ -22,6 +22,7 @@ What travels where (README, "FHIR export"; docs/product-rules.md#fhir-export):
 import datetime
 from collections.abc import Callable
 
+from intake.body_map import SIDE_WORDS, has_sides
 from intake.models import Intake, Patient
 from intake.vocabulary import BodyRegion, PainType
 from interop import codes
@@ -223,7 +224,11 @@ class RecordBuilder:
             region_labels = dict(BodyRegion.choices)
             resource["bodySite"] = [
                 _concept(
-                    _coding(codes.code_system("body-region"), r.region, region_labels[r.region])
+                    _coding(codes.code_system("body-region"), r.region, region_labels[r.region]),
+                    # The side the patient marked, in words: "Legs, left side".
+                    text=f"{region_labels[r.region]}, {SIDE_WORDS[r.side]}"
+                    if has_sides(r.region)
+                    else None,
                 )
                 for r in regions
             ]

@@ -17,8 +17,9 @@ from django import forms
 
 from checkins.forms import CheckInForm
 from checkins.models import CheckIn
+from intake.body_map import has_sides
 from intake.models import SCREENING_QUESTIONS, Intake
-from intake.steps import STEPS, MedicationForm, PainForm
+from intake.steps import SIDE_PREFIX, STEPS, MedicationForm, PainForm
 from interop import codes
 
 # The vocabulary a choice question answers from; any other choice question has a code
@@ -217,10 +218,13 @@ def _answered(name: str, field, value, *, text: str | None = None) -> dict | Non
 def intake_answer_items(intake: Intake) -> list[dict]:
     """The intake's answers, step by step (reads the prefetched regions and
     medications)."""
-    regions = {row.region: row.score for row in intake.regions.all()}
-    special = {"pain_locations": list(regions)}
-    for region, score in regions.items():
-        special[PainForm.score_field(region)] = score
+    rows = list(intake.regions.all())
+    special = {"pain_locations": [row.region for row in rows]}
+    for row in rows:
+        special[PainForm.score_field(row.region)] = row.score
+        # Which side hurts, for a region that has two (the body map's answer).
+        if has_sides(row.region):
+            special[f"{SIDE_PREFIX}{row.region}"] = row.side
     items = []
     for step in _intake_steps():
         children = []

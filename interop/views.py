@@ -7,7 +7,7 @@ import json
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET
 
 from audit.models import AuditEntry
 from audit.trail import record
@@ -17,7 +17,7 @@ from interop import export, selectors, sessions_csv
 CLINICAL = "intake.view_clinical_record"
 
 
-@require_safe
+@require_GET
 @login_required
 @permission_required(CLINICAL, raise_exception=True)
 def patient_everything_view(request, code):
@@ -40,7 +40,7 @@ def patient_everything_view(request, code):
     return response
 
 
-@require_safe
+@require_GET
 @login_required
 @permission_required(CLINICAL, raise_exception=True)
 def sessions_csv_view(request, code):

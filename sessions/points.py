@@ -255,6 +255,11 @@ _LEVEL = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
+# The same after a comma or semicolon ("EX-B2, L4"): the completion writes "EX-B2, " and
+# the level is typed next. A level alone is never a point of its own.
+_LEVEL_AFTER_SEPARATOR = re.compile(
+    r"\s*[,;]" + _LEVEL.pattern, re.VERBOSE | re.IGNORECASE | re.ASCII
+)
 # A side written on its own after a code and a comma or semicolon ("GB20, L"): the point
 # completion puts ", " after the code picked, and a side typed next lands there. A side
 # word alone is never a code, so it belongs to the code before it, as if written "GB20 L".
@@ -445,17 +450,18 @@ def parse_points(text: str) -> ParsedPoints:
     # (the two are the same length).
     folded = text.translate(_FOLD)
     found: dict[tuple[str, str], str] = {}
-    problems: dict[str, list[str]] = {
-        "unknown": [],
-        "sided_midline": [],
-        "sided_single": [],
-        "bad_levels": [],
-        "ambiguous": [],
+    # Each kind's items once, in the order typed (a dict: a look-up costs the same
+    # however much was typed).
+    problems: dict[str, dict[str, None]] = {
+        "unknown": {},
+        "sided_midline": {},
+        "sided_single": {},
+        "bad_levels": {},
+        "ambiguous": {},
     }
 
     def note(kind: str, item: str) -> None:
-        if item not in problems[kind]:
-            problems[kind].append(item)
+        problems[kind].setdefault(item, None)
 
     def leftover(chunk: str) -> None:
         for word in _SEPARATORS.split(chunk):
@@ -468,7 +474,10 @@ def parse_points(text: str) -> ParsedPoints:
         start, end = match.start(), match.end()
         code = _code_of(match)
         level = ""
-        level_match = _LEVEL.match(folded, end) if code == JIAJI else None
+        level_match = None
+        if code == JIAJI:
+            # "Jiaji L4", or "EX-B2, L4" (a level typed after a completion's pick).
+            level_match = _LEVEL.match(folded, end) or _LEVEL_AFTER_SEPARATOR.match(folded, end)
         if level_match is not None:
             end = level_match.end()
             level = normalise_level(

@@ -31,8 +31,10 @@ PREGNANCY_CAUTION_POINTS = frozenset(
     | _points("CV", 1, 8)
     | _points("KI", 11, 16)
     | _points("ST", 25, 30)
-    # The lumbosacral extra points: Yaoyan and Shiqizhui (Jiaji at L1-L5 below).
-    | {"EX-B7", "EX-B8"}
+    # The lumbosacral extra points: Xiajishu (below L3), Yaoyi (beside L4), Yaoyan,
+    # Shiqizhui (below L5), Yaoqi (on the sacrum); Jiaji at L1-L5 below. And Zigong,
+    # the "uterus" point on the lower abdomen beside CV3, among the points above.
+    | {"EX-B5", "EX-B6", "EX-B7", "EX-B8", "EX-B9", "EX-CA1"}
 )
 
 

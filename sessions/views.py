@@ -15,6 +15,7 @@ from scheduling.models import Appointment
 from sessions import points as point_codes
 from sessions.access import get_session_for
 from sessions.forms import (
+    MAX_POINTS_TEXT,
     AddendumForm,
     ProtocolForm,
     SessionForm,
@@ -88,7 +89,10 @@ def _quietly(form_or_formset):
 def _with_protocol(data, protocol: Protocol):
     """The POSTed data with the protocol's points added to those typed, each once."""
     data = data.copy()
-    data["points"] = point_codes.add_points_to_text(data.get("points", ""), protocol.needled_points)
+    typed = data.get("points", "")
+    if len(typed) > MAX_POINTS_TEXT:
+        return data  # too long to be a list of points: the form says so, nothing is read
+    data["points"] = point_codes.add_points_to_text(typed, protocol.needled_points)
     return data
 
 

@@ -46,6 +46,7 @@ def full_patient(front_desk, acupuncturist, clinic_admin):
     )
     IntakePainRegion.objects.create(intake=intake, region="neck", score=7)
     IntakePainRegion.objects.create(intake=intake, region="head")
+    IntakePainRegion.objects.create(intake=intake, region="legs", side="left", score=5)
     IntakeMedication.objects.create(
         intake=intake, name="Ibuprofen", dose="400 mg", frequency="when needed", for_pain=True
     )

@@ -71,6 +71,18 @@ def test_each_patient_exported_is_in_the_audit_trail(tmp_path, front_desk):
     assert {e.username for e in entries} == {"manage.py export_fhir"}
 
 
+def test_the_folder_and_files_are_readable_by_their_owner_only(tmp_path, front_desk):
+    PatientFactory(created_by=front_desk)
+    folder = tmp_path / "export"
+
+    run("--out", str(folder))
+
+    assert folder.stat().st_mode & 0o777 == 0o700
+    files = list(folder.glob("*.ndjson"))
+    assert files
+    assert {path.stat().st_mode & 0o777 for path in files} == {0o600}
+
+
 def test_since_exports_the_whole_record_of_patients_changed_since_that_day_only(
     tmp_path, front_desk, acupuncturist
 ):

@@ -230,6 +230,21 @@ def test_the_intake_answers_its_questionnaire_in_the_patients_own_words(ac_clien
     } in [o["valueCoding"] for o in options]
 
 
+def test_the_side_marked_on_the_body_map_travels_with_the_region(ac_client, full_patient):
+    bundle = get_bundle(ac_client, full_patient)
+    response = next(
+        r
+        for r in by_type(bundle, "QuestionnaireResponse")
+        if r["questionnaire"].startswith(codes.INTAKE_QUESTIONNAIRE)
+    )
+    answers = {item["linkId"]: item for step in response["item"] for item in step["item"]}
+    side = json.dumps(answers["pain_location_side_legs"]["answer"])
+    assert "left" in side and "right" not in side
+    assert "pain_location_side_neck" not in answers  # the neck has no sides
+    sites = [site.get("text") for c in by_type(bundle, "Condition") for site in c["bodySite"]]
+    assert "Legs, left side" in sites
+
+
 def test_the_check_in_keeps_the_activity_the_patient_named(ac_client, full_patient):
     bundle = get_bundle(ac_client, full_patient)
     response = next(

@@ -476,6 +476,27 @@ def test_jiaji_keeps_its_level_or_range_as_written_in_normal_spelling(typed, wri
     assert format_points(parsed.points) == written
 
 
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("EX-B2, L4", "Jiaji L4"),  # picked from the list, then the level typed
+        ("Jiaji, L3-L5 R", "Jiaji L3-L5 R"),
+        ("EX-B2; t12-l2, GB20", "Jiaji T12-L2, GB20"),
+    ],
+)
+def test_a_jiaji_level_typed_after_a_pick_belongs_to_it(typed, written):
+    parsed = parse_points(typed)
+    assert parsed.ok, parsed.errors()
+    assert format_points(parsed.points) == written
+
+
+def test_a_long_list_of_unknown_words_names_each_once_in_the_order_typed():
+    # Each unknown word is noted once; the check costs the same however many there are.
+    words = [f"w{number}" for number in range(20_000)]
+    parsed = parse_points(" ".join(words + words))
+    assert parsed.unknown == tuple(words)
+
+
 def test_jiaji_at_two_levels_is_two_entries_and_the_same_level_twice_is_one():
     parsed = parse_points("Jiaji L4 L, Jiaji L5, jiaji l4 r, BL23")
     assert parsed.points == (

@@ -662,6 +662,22 @@ def test_applying_a_protocol_to_points_with_a_mistake_keeps_them_and_adds_only_t
     assert _nothing_saved()
 
 
+def test_a_protocol_applied_to_text_too_long_for_the_field_leaves_it_as_typed(
+    practitioner_client, patient
+):
+    protocol = ProtocolFactory(name="Neck", points="GB20, BL10, SI3")
+    typed = "LI4, " * 250  # 1,250 characters: more than the field takes
+    sent = _visit(points=typed, apply_protocol=str(protocol.code))
+    del sent["action"]
+
+    response = practitioner_client.post(_new_url(patient), sent)
+
+    assert response.status_code == 200
+    assert _page(response).value("points").strip() == typed.strip()
+    assert "GB20" not in _page(response).value("points")
+    assert _nothing_saved()
+
+
 def test_a_side_typed_after_the_comma_is_saved_as_the_side_of_the_point_before_it(
     practitioner_client, patient
 ):

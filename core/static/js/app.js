@@ -52,7 +52,7 @@ document.addEventListener("click", (event) => {
 // whose code or name matches what is being typed after the last comma; the data is
 // the static file named by the data-point-list around it (sessions/points.json,
 // fetched once and kept by the browser: its name changes with its content), rows of
-// [code, name, meridian]. A point on a paired channel is offered with each side too
+// [code, name, meridian, takes a side (1 or 0)]. A point on a paired channel is offered with each side too
 // (GB20, GB20 L, GB20 R); the server reads a side typed after the ", " a pick leaves
 // ("GB20, L") as that point's side.
 // Without JavaScript the field still takes typed codes, and the form links to the list.

@@ -96,7 +96,8 @@ class Command(BaseCommand):
                 "the files away first."
             )
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            # Every patient's record: readable by the clinic's account only.
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise CommandError(f"Cannot make the folder {folder}: {error.strerror}.") from None
 
