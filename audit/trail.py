@@ -67,10 +67,8 @@ def record_read(request, obj, *, patient, event: str = Event.READ) -> AuditEntry
     return record(request, event, obj=obj, patient=patient)
 
 
-def record_listed(request, patients) -> None:
-    """A staff member was shown a list of charts (the patient list, search results,
-    the admin's list): one entry per chart shown, so "who has seen this patient"
-    finds it. Never the search terms: the path is kept without its query string."""
+def _record_each_chart(request, event: str, patients, **fields) -> None:
+    """One `event` entry per chart, in one insert."""
     patients = list(patients)
     if not patients:
         return
@@ -78,44 +76,32 @@ def record_listed(request, patients) -> None:
     entries = [
         _entry(
             request,
-            Event.LISTED,
+            event,
             content_type=content_type,
             object_pk=str(patient.pk),
             object_id=patient.pk,
             object_repr=_describe(patient),
             patient_id=patient.pk,
+            **fields,
         )
         for patient in patients
     ]
     for entry in entries:
         entry.normalise()  # as save() would
     AuditEntry.objects.bulk_create(entries)
+
+
+def record_listed(request, patients) -> None:
+    """A staff member was shown a list of charts (the patient list, search results,
+    the admin's list): one entry per chart shown, so "who has seen this patient"
+    finds it. Never the search terms: the path is kept without its query string."""
+    _record_each_chart(request, Event.LISTED, patients)
 
 
 def record_exported(patients, *, username: str, changes: dict | None = None) -> None:
     """Charts exported with no request to tie them to (manage.py export_fhir): one
     entry per chart, under `username`, so "who has seen this patient" finds it."""
-    patients = list(patients)
-    if not patients:
-        return
-    content_type = ContentType.objects.get_for_model(patients[0])
-    entries = [
-        _entry(
-            None,
-            Event.EXPORT,
-            username=username,
-            content_type=content_type,
-            object_pk=str(patient.pk),
-            object_id=patient.pk,
-            object_repr=_describe(patient),
-            patient_id=patient.pk,
-            changes=changes,
-        )
-        for patient in patients
-    ]
-    for entry in entries:
-        entry.normalise()  # as save() would
-    AuditEntry.objects.bulk_create(entries)
+    _record_each_chart(None, Event.EXPORT, patients, username=username, changes=changes)
 
 
 def record_children(parent, field: str, before: list, after: list) -> None:

@@ -27,6 +27,7 @@ from accounts import roles
 from accounts.models import PractitionerProfile, User
 from audit.models import AuditEntry
 from clinic import loadgen
+from core.progress import ProgressLine
 from intake.models import Patient
 from plans import figures
 from plans.models import Plan
@@ -395,34 +396,11 @@ def _rebuild_indexes(dropped, progress) -> None:
                 )
 
 
-class Progress:
-    """One line redrawn with \\r on a terminal, a plain line every tenth otherwise."""
-
-    def __init__(self, stream, total: int):
-        self.stream = stream
-        self.total = total
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.started = time.monotonic()
-        self.next_tenth = 1
+class Progress(ProgressLine):
+    """The bar, with the rows written so far and how fast."""
 
     def loading(self, done: int, totals: dict, *, final: bool = False) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
         rows = sum(totals.values())
-        width = 24
-        filled = int(width * done / self.total)
         shown = " · ".join(f"{totals[model]:,} {label}" for model, label in SHOWN)
-        text = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{self.total:,} patients · "
-            f"{shown} · {rows / elapsed:,.0f} rows/s · {elapsed:.0f} s"
-        )
-        if self.tty:
-            self.stream.write("\r" + text, ending="\n" if final else "")
-            self.stream.flush()
-        elif final or done * 10 >= self.next_tenth * self.total:
-            self.stream.write(text)
-            self.next_tenth = done * 10 // self.total + 1
-
-    def line(self, text: str) -> None:
-        self.stream.write(text)
-        if hasattr(self.stream, "flush"):
-            self.stream.flush()
+        speed = f"{rows / max(self.elapsed, 1e-6):,.0f} rows/s"
+        self.show(done, f"{shown} · {speed}", final=final)

@@ -11,13 +11,13 @@ Every patient exported gets an export entry in the audit trail.
 """
 
 import datetime
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from audit.trail import record_exported
+from core.progress import ProgressLine
 from intake.models import Patient
 from interop import export, selectors
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             patients = selectors.changed_since(moment)
             request = f"manage.py export_fhir --since {since:%Y-%m-%d}"
         total = patients.count()
-        progress = Progress(self.stderr, total)
+        progress = ProgressLine(self.stderr, total)
         writer = export.NdjsonWriter(folder)
         done = 0
 
@@ -100,33 +100,3 @@ class Command(BaseCommand):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise CommandError(f"Cannot make the folder {folder}: {error.strerror}.") from None
-
-
-class Progress:
-    """A bar redrawn with \\r on a terminal; a plain line every tenth otherwise."""
-
-    WIDTH = 24
-
-    def __init__(self, stream, total: int):
-        self.stream = stream
-        self.total = total
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.started = time.monotonic()
-        self.next_tenth = 1
-        self.shown = -1
-
-    def show(self, done: int, *, final: bool = False) -> None:
-        total = max(self.total, 1)
-        filled = min(self.WIDTH, self.WIDTH * done // total)
-        elapsed = time.monotonic() - self.started
-        text = (
-            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-            f"{done:,}/{self.total:,} patients · {elapsed:.0f} s"
-        )
-        if self.tty:
-            self.stream.write("\r" + text, ending="\n" if final else "")
-            self.stream.flush()
-        elif (final and done != self.shown) or (not final and done * 10 >= self.next_tenth * total):
-            self.stream.write(text)
-            self.next_tenth = done * 10 // total + 1
-            self.shown = done
